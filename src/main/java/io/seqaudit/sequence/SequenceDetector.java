@@ -1,0 +1,184 @@
+package io.seqaudit.sequence;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pure loss and duplicate rule, per stream. Given a stream's state and one record's seq, it decides the
+ * record's {@link Outcome} and updates the state; given the auditor's progress time, it turns suspected ranges
+ * into lost ones once their grace window has run out.
+ *
+ * <p>The rule refines Xinfra Monitor's (next == seq: in order; lower: duplicate; higher: gap) with missing
+ * ranges that late records fill, a grace window measured on the auditor's progress, and a cap on jumps so that a
+ * corrupt seq cannot open a billion-seq gap. Stateless and thread-safe; the states it is given are not.
+ */
+public final class SequenceDetector {
+
+    /** Reason of an {@link Outcome#INVALID} verdict for a jump beyond {@code maxJump}. */
+    public static final String SEQ_JUMP = "seq_jump";
+
+    private final long maxJump;
+    private final int maxRanges;
+    private final long graceMillis;
+
+    /**
+     * @param maxJump the most seqs one record may reveal as missing; a bigger jump is invalid
+     * @param maxRanges the most missing ranges a stream keeps; beyond it the oldest is forgotten
+     * @param grace how long, on the auditor's progress clock, a missing seq stays suspected
+     */
+    public SequenceDetector(long maxJump, int maxRanges, Duration grace) {
+        if (maxJump < 1 || maxRanges < 1 || grace.isNegative()) {
+            throw new IllegalArgumentException("maxJump and maxRanges must be positive, grace not negative");
+        }
+        this.maxJump = maxJump;
+        this.maxRanges = maxRanges;
+        this.graceMillis = grace.toMillis();
+    }
+
+    public long graceMillis() {
+        return graceMillis;
+    }
+
+    /**
+     * Decides one record and updates {@code state}.
+     *
+     * @param state the stream's state, changed in place (unchanged for an invalid record)
+     * @param seq the record's seq, {@code >= 0}
+     * @param at where the record was read
+     * @param progress the auditor's progress time (epoch ms) on the record's partition, this record included
+     * @param takeFromFirstSeen whether a new stream first seen at seq n &gt; 0 is taken from n (its start may
+     *        predate what the auditor could see) rather than reporting seqs 0..n-1 as missing
+     * @return the verdict, and a range dropped to respect {@code maxRanges} if any
+     */
+    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
+        if (seq < 0) {
+            throw new IllegalArgumentException("negative seq " + seq);
+        }
+        if (state.isNew()) {
+            return first(state, seq, at, progress, takeFromFirstSeen);
+        }
+        if (seq > state.high() + 1 && seq - state.high() - 1 > maxJump) {
+            return new Observation(Verdict.invalid(SEQ_JUMP), null);
+        }
+        state.seenOn(at.partition());
+        state.touch(progress);
+        if (seq == state.high() + 1) {
+            accept(state, seq, at);
+            return new Observation(Verdict.IN_ORDER, null);
+        }
+        if (seq > state.high()) {
+            MissingRange gap = new MissingRange(state.high() + 1, seq - 1, progress, 0);
+            state.mutableMissing().add(gap);
+            accept(state, seq, at);
+            MissingRange forgotten = state.mutableMissing().size() > maxRanges ? state.mutableMissing().remove(0) : null;
+            return new Observation(new Verdict(Outcome.OUT_OF_ORDER, gap, null, null, null), forgotten);
+        }
+        if (seq < state.start()) {
+            // Before the first seq we tracked (the stream was joined late): it arrived late, we cannot tell more.
+            return new Observation(new Verdict(Outcome.LATE, null, null, null, null), null);
+        }
+        MissingRange filled = fill(state.mutableMissing(), seq);
+        if (filled != null) {
+            state.recent().add(seq, at);
+            return new Observation(new Verdict(Outcome.LATE, null, filled, null, null), null);
+        }
+        state.countDuplicate();
+        return new Observation(new Verdict(Outcome.DUPLICATE, null, null, state.recent().find(seq), null), null);
+    }
+
+    private Observation first(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
+        if (seq == 0 || takeFromFirstSeen) {
+            state.begin(at.partition(), seq);
+            state.touch(progress);
+            accept(state, seq, at);
+            return new Observation(seq == 0 ? Verdict.IN_ORDER : Verdict.JOINED_LATE, null);
+        }
+        if (seq > maxJump) {
+            return new Observation(Verdict.invalid(SEQ_JUMP), null);
+        }
+        state.begin(at.partition(), 0);
+        state.touch(progress);
+        MissingRange gap = new MissingRange(0, seq - 1, progress, 0);
+        state.mutableMissing().add(gap);
+        accept(state, seq, at);
+        return new Observation(new Verdict(Outcome.OUT_OF_ORDER, gap, null, null, null), null);
+    }
+
+    private static void accept(StreamState state, long seq, Position at) {
+        state.high(seq);
+        state.recent().add(seq, at);
+    }
+
+    /** Removes {@code seq} from the range holding it, splitting it; returns that range as it was, or null. */
+    private static MissingRange fill(List<MissingRange> missing, long seq) {
+        int lo = 0;
+        int hi = missing.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            MissingRange r = missing.get(mid);
+            if (seq < r.from()) {
+                hi = mid - 1;
+            } else if (seq > r.to()) {
+                lo = mid + 1;
+            } else {
+                missing.remove(mid);
+                if (seq < r.to()) {
+                    missing.add(mid, r.withBounds(seq + 1, r.to()));
+                }
+                if (seq > r.from()) {
+                    missing.add(mid, r.withBounds(r.from(), seq - 1));
+                }
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Marks as lost every suspected range whose grace ran out by {@code progress}; the loss time is the end of
+     * the grace window (deterministic, whenever the check runs).
+     *
+     * @return the ranges that became lost, as they are now
+     */
+    public List<MissingRange> promote(StreamState state, long progress) {
+        List<MissingRange> missing = state.mutableMissing();
+        List<MissingRange> promoted = null;
+        for (int i = 0; i < missing.size(); i++) {
+            MissingRange r = missing.get(i);
+            long deadline = r.openedAt() + graceMillis;
+            if (!r.isLost() && deadline <= progress) {
+                MissingRange lost = r.lost(Math.max(deadline, 1));
+                missing.set(i, lost);
+                if (promoted == null) {
+                    promoted = new ArrayList<>(2);
+                }
+                promoted.add(lost);
+            }
+        }
+        return promoted == null ? List.of() : promoted;
+    }
+
+    /** The earliest progress time at which {@link #promote} would change something, or Long.MAX_VALUE. */
+    public long nextDeadline(StreamState state) {
+        long next = Long.MAX_VALUE;
+        for (MissingRange r : state.missing()) {
+            if (!r.isLost()) {
+                next = Math.min(next, r.openedAt() + graceMillis);
+            }
+        }
+        return next;
+    }
+
+    /**
+     * A verdict plus the side effect on the stream's bounded memory.
+     *
+     * @param verdict what the record is
+     * @param forgotten a missing range dropped to stay within the range cap, or null
+     */
+    public record Observation(Verdict verdict, MissingRange forgotten) {
+        public Outcome outcome() {
+            return verdict.outcome();
+        }
+    }
+}

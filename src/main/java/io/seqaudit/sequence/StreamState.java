@@ -1,0 +1,147 @@
+package io.seqaudit.sequence;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What the auditor knows of one stream (topic, key, producer, epoch): every seq in {@code start..high} arrived,
+ * except the {@link #missing()} ranges. Seqs below {@code start} were never tracked (the stream was joined late).
+ *
+ * <p>Mutable and not thread-safe: the auditor's consumer thread owns its copies and works on a {@link #copy()}
+ * during a batch, so a batch that Redis refuses leaves the cached state untouched.
+ */
+public final class StreamState {
+
+    /** No partition seen yet. */
+    public static final int NO_PARTITION = -1;
+
+    private int home = NO_PARTITION;
+    private boolean multiPartition;
+    private long start = -1;
+    private long high = -1;
+    private long duplicates;
+    private long lastActivity;
+    private final List<MissingRange> missing;
+    private final RecentPositions recent;
+
+    public StreamState() {
+        this(new ArrayList<>(0), new RecentPositions());
+    }
+
+    private StreamState(List<MissingRange> missing, RecentPositions recent) {
+        this.missing = missing;
+        this.recent = recent;
+    }
+
+    /** Rebuilds a state read back from storage; the lists are copied. */
+    public static StreamState restore(int home, boolean multiPartition, long start, long high, long duplicates,
+            long lastActivity, List<MissingRange> missing, RecentPositions recent) {
+        StreamState s = new StreamState(new ArrayList<>(missing), recent.copy());
+        s.home = home;
+        s.multiPartition = multiPartition;
+        s.start = start;
+        s.high = high;
+        s.duplicates = duplicates;
+        s.lastActivity = lastActivity;
+        return s;
+    }
+
+    /** A deep copy, for working on during a batch. */
+    public StreamState copy() {
+        return restore(home, multiPartition, start, high, duplicates, lastActivity, missing, recent);
+    }
+
+    public boolean isNew() {
+        return high < 0;
+    }
+
+    /** The partition of the first record seen, whose owner watches this stream's grace windows. */
+    public int home() {
+        return home;
+    }
+
+    /** True once records of this stream were seen on more than one partition. */
+    public boolean multiPartition() {
+        return multiPartition;
+    }
+
+    /** The lowest seq tracked, -1 for a new stream. */
+    public long start() {
+        return start;
+    }
+
+    /** The highest seq seen, -1 for a new stream. */
+    public long high() {
+        return high;
+    }
+
+    /** The seq expected next. */
+    public long nextExpected() {
+        return high + 1;
+    }
+
+    public long duplicates() {
+        return duplicates;
+    }
+
+    /** Progress time (epoch ms) of the last record of this stream. */
+    public long lastActivity() {
+        return lastActivity;
+    }
+
+    /** Missing ranges, ascending, disjoint. */
+    public List<MissingRange> missing() {
+        return Collections.unmodifiableList(missing);
+    }
+
+    public RecentPositions recent() {
+        return recent;
+    }
+
+    /** Seqs missing now, split by state. */
+    public long missingCount(boolean lost) {
+        long n = 0;
+        for (MissingRange r : missing) {
+            if (r.isLost() == lost) {
+                n += r.size();
+            }
+        }
+        return n;
+    }
+
+    /** Drops the memory of recent positions: an idle stream keeps only its watermark. */
+    public void compact() {
+        recent.clear();
+    }
+
+    // Package-private mutators: only the detector changes a state.
+
+    void begin(int partition, long firstSeq) {
+        home = partition;
+        start = firstSeq;
+        high = firstSeq - 1;
+    }
+
+    void seenOn(int partition) {
+        if (partition != home) {
+            multiPartition = true;
+        }
+    }
+
+    void high(long seq) {
+        high = seq;
+    }
+
+    void touch(long at) {
+        lastActivity = Math.max(lastActivity, at);
+    }
+
+    void countDuplicate() {
+        duplicates++;
+    }
+
+    List<MissingRange> mutableMissing() {
+        return missing;
+    }
+}
