@@ -1,0 +1,139 @@
+package io.seqaudit.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.sequence.MissingRange;
+import io.seqaudit.sequence.Outcome;
+import io.seqaudit.sequence.StreamState;
+import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.StateStore;
+import io.seqaudit.state.StreamCodec;
+import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TopicKeys;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the audit state from Redis for the API. Called on REST worker threads; a Redis failure surfaces as
+ * {@link io.seqaudit.state.StateUnavailableException} (answered 503).
+ */
+@ApplicationScoped
+public class AuditReader {
+
+    private final StateStore store;
+    private final SeqauditConfig config;
+    private final ObjectMapper mapper;
+
+    public AuditReader(StateStore store, SeqauditConfig config, ObjectMapper mapper) {
+        this.store = store;
+        this.config = config;
+        this.mapper = mapper;
+    }
+
+    public SummaryView summary() {
+        Map<String, SummaryView> topics = new LinkedHashMap<>();
+        for (String topic : config.topics()) {
+            topics.put(topic, topicSummary(store.keys(topic)));
+        }
+        Map<String, Long> records = zeroOutcomes();
+        Map<String, Long> invalid = new LinkedHashMap<>();
+        long suspected = 0;
+        long lost = 0;
+        long lostTotal = 0;
+        long streams = 0;
+        for (SummaryView t : topics.values()) {
+            t.records().forEach((k, v) -> records.merge(k, v, Long::sum));
+            t.invalid().forEach((k, v) -> invalid.merge(k, v, Long::sum));
+            suspected += t.suspected();
+            lost += t.lost();
+            lostTotal += t.lostTotal();
+            streams += t.streams();
+        }
+        return new SummaryView(records, invalid, suspected, lost, lostTotal, streams, topics);
+    }
+
+    private SummaryView topicSummary(TopicKeys keys) {
+        Map<String, Long> totals = store.totals(keys);
+        Map<String, Long> records = zeroOutcomes();
+        Map<String, Long> invalid = new LinkedHashMap<>();
+        totals.forEach((name, v) -> {
+            if (name.startsWith("records:")) {
+                records.put(name.substring(8), v);
+            } else if (name.startsWith("invalid:")) {
+                invalid.put(name.substring(8), v);
+            }
+        });
+        return new SummaryView(records, invalid, totals.getOrDefault("missing:suspected", 0L),
+                totals.getOrDefault("missing:lost", 0L), totals.getOrDefault("lost_total", 0L),
+                totals.getOrDefault("streams", 0L), null);
+    }
+
+    private static Map<String, Long> zeroOutcomes() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (Outcome o : Outcome.values()) {
+            m.put(o.tag(), 0L);
+        }
+        return m;
+    }
+
+    /** Open gaps of a topic, optionally of one state, ordered by stream and seq, at most {@code limit}. */
+    public List<GapView> gaps(String topic, String state, int limit) {
+        List<GapView> out = new ArrayList<>();
+        for (String json : store.gaps(store.keys(topic), Integer.MAX_VALUE)) {
+            GapView g = read(json, GapView.class);
+            if (state == null || state.equals(g.state())) {
+                out.add(g);
+            }
+        }
+        out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.indexOf('.'))))
+                .thenComparingLong(GapView::fromSeq));
+        return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    public List<DuplicateView> duplicates(String topic, int limit) {
+        return store.duplicates(store.keys(topic), limit).stream().map(j -> read(j, DuplicateView.class)).toList();
+    }
+
+    /** Every stream of one key (null: the null key) in a topic, one per producer epoch. */
+    public List<StreamView> streams(String topic, byte[] key) {
+        TopicKeys keys = store.keys(topic);
+        byte[] keyHash = StreamRef.keyHash(key);
+        Map<FieldKey, String> pes = store.producerEpochs(keys);
+        Map<FieldKey, String> byField = new LinkedHashMap<>();
+        pes.forEach((pe, text) -> byField.put(new FieldKey(StreamRef.field(keyHash, pe.bytes())), text));
+        List<StreamView> out = new ArrayList<>();
+        store.streams(keys, byField.keySet()).forEach((field, blob) -> {
+            String pe = byField.get(field);
+            int space = pe.indexOf(' ');
+            StreamRef ref = new StreamRef(topic, key, pe.substring(space + 1), Long.parseLong(pe.substring(0, space)));
+            out.add(view(ref, StreamCodec.decode(topic, blob).state()));
+        });
+        out.sort(Comparator.comparing(StreamView::producer).thenComparingLong(StreamView::epoch));
+        return out;
+    }
+
+    private static StreamView view(StreamRef ref, StreamState s) {
+        List<StreamView.Range> missing = new ArrayList<>();
+        for (MissingRange r : s.missing()) {
+            missing.add(new StreamView.Range(r.from(), r.to(), r.isLost() ? "lost" : "suspected"));
+        }
+        return new StreamView(ref.topic(), ref.keyText(), ref.keyBase64(), ref.producer(), ref.epoch(), s.start(),
+                s.nextExpected(), s.high(), missing, s.duplicates(), s.home(), s.multiPartition(),
+                Instant.ofEpochMilli(s.lastActivity()).toString());
+    }
+
+    private <T> T read(String json, Class<T> type) {
+        try {
+            return mapper.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

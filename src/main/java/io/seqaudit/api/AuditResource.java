@@ -1,0 +1,101 @@
+package io.seqaudit.api;
+
+import io.seqaudit.config.SeqauditConfig;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The read API: totals, gaps, streams and duplicates. A thin adapter over {@link AuditReader}: it checks and
+ * clamps the parameters (400 naming the field when one is wrong) and nothing more. Blocking, on worker threads.
+ */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class AuditResource {
+
+    private static final int MAX_LIMIT = 10_000;
+    private static final Set<String> STATES = Set.of("suspected", "lost");
+
+    private final AuditReader reader;
+    private final SeqauditConfig config;
+
+    public AuditResource(AuditReader reader, SeqauditConfig config) {
+        this.reader = reader;
+        this.config = config;
+    }
+
+    @GET
+    @Path("/summary")
+    public SummaryView summary() {
+        return reader.summary();
+    }
+
+    @GET
+    @Path("/gaps")
+    public List<GapView> gaps(@QueryParam("topic") String topic, @QueryParam("state") String state,
+            @QueryParam("limit") String limit) {
+        if (state != null && !STATES.contains(state)) {
+            throw new BadRequestException("state", "state must be one of " + STATES);
+        }
+        return reader.gaps(topic(topic), state, limit(limit));
+    }
+
+    @GET
+    @Path("/streams")
+    public List<StreamView> streams(@QueryParam("topic") String topic, @QueryParam("key") String key,
+            @QueryParam("keyBase64") String keyBase64, @QueryParam("nullKey") boolean nullKey) {
+        String t = topic(topic);
+        int given = (key != null ? 1 : 0) + (keyBase64 != null ? 1 : 0) + (nullKey ? 1 : 0);
+        if (given != 1) {
+            throw new BadRequestException("key", "give exactly one of key, keyBase64 or nullKey=true");
+        }
+        byte[] k = null;
+        if (key != null) {
+            k = key.getBytes(StandardCharsets.UTF_8);
+        } else if (keyBase64 != null) {
+            try {
+                k = Base64.getDecoder().decode(keyBase64);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequestException("keyBase64", "keyBase64 is not valid Base64");
+            }
+        }
+        return reader.streams(t, k);
+    }
+
+    @GET
+    @Path("/duplicates")
+    public List<DuplicateView> duplicates(@QueryParam("topic") String topic, @QueryParam("limit") String limit) {
+        return reader.duplicates(topic(topic), limit(limit));
+    }
+
+    private String topic(String topic) {
+        if (topic == null || topic.isBlank()) {
+            throw new BadRequestException("topic", "topic is required");
+        }
+        if (!config.topics().contains(topic)) {
+            throw new BadRequestException("topic", "topic is not audited: " + topic);
+        }
+        return topic;
+    }
+
+    private static int limit(String limit) {
+        if (limit == null) {
+            return 100;
+        }
+        try {
+            int n = Integer.parseInt(limit);
+            if (n < 1 || n > MAX_LIMIT) {
+                throw new BadRequestException("limit", "limit must be between 1 and " + MAX_LIMIT);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BadRequestException("limit", "limit must be a number");
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package io.seqaudit.audit;
+
+import io.seqaudit.metrics.AuditMetrics;
+import io.seqaudit.state.StateUnavailableException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jboss.logging.Logger;
+
+/**
+ * The consumer thread's loop: poll, audit each topic's records in one checkpoint, tick the progress clocks.
+ * Runs on its own thread, the only one that touches the consumer and the {@link TopicAuditor}s.
+ *
+ * <p>Failure handling: when Redis or Kafka fails, the loop logs and counts it, puts every assigned partition
+ * back to the offset stored in Redis, pauses them for a back-off that doubles up to 30 s, and retries; it keeps
+ * polling meanwhile so the consumer stays in its group. Nothing is lost (offsets only move with state) and
+ * nothing is counted twice (the refused or failed batch is thrown away).
+ */
+final class AuditLoop implements Runnable, ConsumerRebalanceListener {
+
+    private static final Logger LOG = Logger.getLogger(AuditLoop.class);
+    private static final long MAX_BACKOFF_MS = 30_000;
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<String, TopicAuditor> auditors;
+    private final AuditMetrics metrics;
+    private final Duration tick;
+    private final long baseBackoffMs;
+    private final boolean startLatest;
+    /** Partitions assigned but not yet positioned from Redis (Redis failed during the rebalance). */
+    private final Set<TopicPartition> unpositioned = new HashSet<>();
+    private volatile boolean running = true;
+    private volatile long heartbeat = System.currentTimeMillis();
+    private volatile String status = "starting";
+    private long backoffMs;
+    private long retryAt;
+    private long nextTick;
+
+    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
+            Duration tick, Duration backoff, boolean startLatest) {
+        this.startLatest = startLatest;
+        this.consumer = consumer;
+        this.auditors = auditors;
+        this.metrics = metrics;
+        this.tick = tick;
+        this.baseBackoffMs = backoff.toMillis();
+        this.backoffMs = baseBackoffMs;
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(auditors.keySet(), this);
+            while (running) {
+                heartbeat = System.currentTimeMillis();
+                try {
+                    step();
+                } catch (WakeupException e) {
+                    break;
+                } catch (StateUnavailableException e) {
+                    fail("redis", e);
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    fail("kafka", e);
+                } catch (RuntimeException e) {
+                    fail("audit", e);
+                }
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+            status = "stopped";
+        }
+    }
+
+    private void step() {
+        long now = System.currentTimeMillis();
+        if (now < retryAt) {
+            consumer.poll(Duration.ofMillis(Math.min(retryAt - now, tick.toMillis())));
+            return;
+        }
+        if (!unpositioned.isEmpty()) {
+            position(new ArrayList<>(unpositioned));
+        }
+        consumer.resume(consumer.paused());
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(tick);
+        now = System.currentTimeMillis();
+        boolean isTick = now >= nextTick;
+        Map<String, Map<Integer, List<ConsumerRecord<byte[], byte[]>>>> byTopic = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            byTopic.computeIfAbsent(tp.topic(), t -> new HashMap<>()).put(tp.partition(), records.records(tp));
+        }
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (TopicAuditor auditor : auditors.values()) {
+            Map<Integer, List<ConsumerRecord<byte[], byte[]>>> batch = byTopic.getOrDefault(auditor.topic(), Map.of());
+            if (auditor.partitions().isEmpty() || (batch.isEmpty() && !isTick)) {
+                continue;
+            }
+            if (auditor.process(batch, caughtUp(auditor), now)) {
+                batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
+                        new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1)));
+            } else {
+                reload(auditor);
+            }
+        }
+        if (!done.isEmpty()) {
+            consumer.commitAsync(done, null); // informative only: lag tools read it; Redis holds the truth
+        }
+        if (isTick) {
+            nextTick = now + tick.toMillis();
+            for (TopicAuditor auditor : auditors.values()) {
+                Map<String, Long> totals = auditor.totals();
+                metrics.missing(auditor.topic(), totals.getOrDefault("missing:suspected", 0L),
+                        totals.getOrDefault("missing:lost", 0L));
+                metrics.lag(auditor.topic(), lag(auditor));
+            }
+        }
+        backoffMs = baseBackoffMs;
+        status = "running";
+    }
+
+    private Set<Integer> caughtUp(TopicAuditor auditor) {
+        Set<Integer> out = new HashSet<>();
+        for (int p : auditor.partitions()) {
+            OptionalLong lag = consumer.currentLag(new TopicPartition(auditor.topic(), p));
+            if (lag.isPresent() && lag.getAsLong() == 0) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private long lag(TopicAuditor auditor) {
+        long sum = 0;
+        for (int p : auditor.partitions()) {
+            sum += consumer.currentLag(new TopicPartition(auditor.topic(), p)).orElse(0);
+        }
+        return sum;
+    }
+
+    /** Another owner moved a partition: take the offsets and state that Redis holds now. */
+    private void reload(TopicAuditor auditor) {
+        List<TopicPartition> parts = new ArrayList<>();
+        auditor.partitions().forEach(p -> parts.add(new TopicPartition(auditor.topic(), p)));
+        position(parts);
+    }
+
+    private void fail(String stage, RuntimeException e) {
+        metrics.failure(stage);
+        status = stage + " failed: " + e.getMessage();
+        LOG.warnf(e, "Audit step failed at %s; retrying from the stored offsets in %d ms", stage, backoffMs);
+        // Forget whatever was read after the stored offsets: it is read again once the stage is back.
+        unpositioned.addAll(consumer.assignment());
+        consumer.pause(consumer.assignment());
+        retryAt = System.currentTimeMillis() + backoffMs;
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    }
+
+    /** Seeks partitions to the offsets stored in Redis (or the configured start), reading them per topic. */
+    private void position(Collection<TopicPartition> parts) {
+        Map<String, Set<Integer>> byTopic = new HashMap<>();
+        parts.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new HashSet<>()).add(tp.partition()));
+        for (Map.Entry<String, Set<Integer>> e : byTopic.entrySet()) {
+            TopicAuditor auditor = auditors.get(e.getKey());
+            Set<Integer> owned = new HashSet<>(auditor.partitions());
+            owned.addAll(e.getValue());
+            Map<Integer, Long> stored = auditor.assign(owned, consumer.partitionsFor(e.getKey()).size());
+            for (Map.Entry<Integer, Long> s : stored.entrySet()) {
+                TopicPartition tp = new TopicPartition(e.getKey(), s.getKey());
+                if (!consumer.assignment().contains(tp)) {
+                    continue;
+                }
+                if (s.getValue() != null) {
+                    consumer.seek(tp, s.getValue());
+                } else {
+                    // No audit yet: start where auto.offset.reset says, and remember it as the coverage start.
+                    // Kafka's committed offsets are ignored on purpose: only Redis says what was audited.
+                    if (startLatest) {
+                        consumer.seekToEnd(Set.of(tp));
+                    } else {
+                        consumer.seekToBeginning(Set.of(tp));
+                    }
+                    auditor.startAt(tp.partition(), consumer.position(tp));
+                }
+                unpositioned.remove(tp);
+            }
+        }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        unpositioned.addAll(partitions);
+        try {
+            position(new ArrayList<>(partitions));
+        } catch (RuntimeException e) {
+            // Redis is down during the rebalance: keep the partitions paused until it answers.
+            consumer.pause(partitions);
+            LOG.warnf("Cannot read audit offsets for %s yet (%s); they stay paused until Redis answers", partitions,
+                    e.getMessage());
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        Map<String, Set<Integer>> byTopic = new HashMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new HashSet<>()).add(tp.partition()));
+        byTopic.forEach((topic, parts) -> {
+            TopicAuditor auditor = auditors.get(topic);
+            if (auditor != null) {
+                auditor.revoke(parts);
+            }
+        });
+        unpositioned.removeAll(partitions);
+    }
+
+    long heartbeatAgeMillis() {
+        return System.currentTimeMillis() - heartbeat;
+    }
+
+    String status() {
+        return status;
+    }
+
+    void stop() {
+        running = false;
+        consumer.wakeup();
+    }
+}

@@ -1,0 +1,103 @@
+package io.seqaudit.audit;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.metrics.AuditMetrics;
+import io.seqaudit.sequence.SequenceDetector;
+import io.seqaudit.state.StateStore;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts and stops the auditor: one consumer thread ({@code seqaudit-auditor}) in the auditor's own consumer
+ * group, created from Quarkus's Kafka configuration ({@code kafka.*}, e.g. {@code KAFKA_BOOTSTRAP_SERVERS})
+ * with the settings the audit needs forced on top. Scaling out is running more instances: Kafka spreads the
+ * partitions, Redis fences stale owners.
+ */
+@ApplicationScoped
+public class AuditorService {
+
+    private static final Logger LOG = Logger.getLogger(AuditorService.class);
+
+    private final SeqauditConfig config;
+    private final StateStore store;
+    private final AuditMetrics metrics;
+    private final Map<String, Object> kafkaConfig;
+    private volatile AuditLoop loop;
+    private volatile Thread thread;
+
+    public AuditorService(SeqauditConfig config, StateStore store, AuditMetrics metrics,
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+        this.config = config;
+        this.store = store;
+        this.metrics = metrics;
+        this.kafkaConfig = kafkaConfig;
+    }
+
+    void start(@Observes StartupEvent ev) {
+        config.topics().forEach(metrics::register);
+        if (!config.audit().enabled()) {
+            LOG.info("Auditor disabled (seqaudit.audit.enabled=false): serving the API only");
+            return;
+        }
+        SeqauditConfig.Audit a = config.audit();
+        SequenceDetector detector = new SequenceDetector(a.maxJump(), a.maxRanges(), config.grace());
+        Map<String, TopicAuditor> auditors = new HashMap<>();
+        for (String topic : config.topics()) {
+            auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, config.state().cacheStreams(),
+                    config.state().idleAfter().toMillis(), config.state().duplicatesKept()));
+        }
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
+                new ByteArrayDeserializer(), new SkippingDeserializer());
+        loop = new AuditLoop(consumer, auditors, metrics, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
+        thread = new Thread(loop, "seqaudit-auditor");
+        thread.start();
+        LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());
+    }
+
+    private Properties consumerProperties() {
+        Properties p = new Properties();
+        kafkaConfig.forEach((k, v) -> p.put(k, String.valueOf(v)));
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.audit().groupId());
+        // Offsets live in Redis with the state they reflect; Kafka's committed offsets are only informative.
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.audit().startFrom());
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.audit().maxPollRecords()));
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "seqaudit-auditor");
+        return p;
+    }
+
+    /** Whether the consumer thread is running and went round its loop recently. */
+    public boolean alive() {
+        AuditLoop l = loop;
+        return l == null || l.heartbeatAgeMillis() < 120_000;
+    }
+
+    /** A short status for the readiness check: {@code disabled}, {@code running}, or the last failure. */
+    public String status() {
+        AuditLoop l = loop;
+        return l == null ? "disabled" : l.status();
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        AuditLoop l = loop;
+        if (l != null) {
+            l.stop();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.seqaudit.audit;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Reads the three seqaudit headers of a record, strictly by the public contract: {@code seqaudit-producer}
+ * printable ASCII of 1 to 128 characters, {@code seqaudit-epoch} and {@code seqaudit-seq} decimal numbers from 0
+ * to 2^63-1 without sign, spaces or leading '+'. Never throws: a malformed stamp becomes a reason out of a fixed
+ * set (a bounded metric tag), and the value itself is never copied, whatever its size.
+ */
+public final class HeaderParser {
+
+    public static final String PRODUCER = "seqaudit-producer";
+    public static final String EPOCH = "seqaudit-epoch";
+    public static final String SEQ = "seqaudit-seq";
+
+    /** Every reason {@link #parse} may give, for metrics that are registered up front. */
+    public static final String[] REASONS = {
+        "missing_producer", "missing_epoch", "missing_seq", "bad_producer", "bad_epoch", "bad_seq", "seq_jump"
+    };
+
+    private HeaderParser() {
+    }
+
+    public static Stamp parse(Headers headers) {
+        Header p = headers.lastHeader(PRODUCER);
+        Header e = headers.lastHeader(EPOCH);
+        Header s = headers.lastHeader(SEQ);
+        if (p == null && e == null && s == null) {
+            return Stamp.problem(Stamp.UNSTAMPED);
+        }
+        if (p == null) {
+            return Stamp.problem("missing_producer");
+        }
+        if (e == null) {
+            return Stamp.problem("missing_epoch");
+        }
+        if (s == null) {
+            return Stamp.problem("missing_seq");
+        }
+        String producer = producer(p.value());
+        if (producer == null) {
+            return Stamp.problem("bad_producer");
+        }
+        long epoch = number(e.value());
+        if (epoch < 0) {
+            return Stamp.problem("bad_epoch");
+        }
+        long seq = number(s.value());
+        if (seq < 0) {
+            return Stamp.problem("bad_seq");
+        }
+        return new Stamp(producer, epoch, seq, null);
+    }
+
+    private static String producer(byte[] v) {
+        if (v == null || v.length == 0 || v.length > 128) {
+            return null;
+        }
+        for (byte b : v) {
+            if (b < 0x20 || b > 0x7e) {
+                return null;
+            }
+        }
+        return new String(v, StandardCharsets.US_ASCII);
+    }
+
+    /** The decimal value, or -1 if it is not a plain decimal in 0..2^63-1. */
+    static long number(byte[] v) {
+        if (v == null || v.length == 0 || v.length > 19) {
+            return -1;
+        }
+        long n = 0;
+        for (byte b : v) {
+            if (b < '0' || b > '9') {
+                return -1;
+            }
+            n = n * 10 + (b - '0');
+            if (n < 0) {
+                return -1; // overflowed past 2^63-1
+            }
+        }
+        return n;
+    }
+}

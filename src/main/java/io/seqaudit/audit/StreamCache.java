@@ -1,0 +1,57 @@
+package io.seqaudit.audit;
+
+import io.seqaudit.sequence.StreamState;
+import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.StreamRef;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The consumer thread's memory of stream states, least recently used first, bounded. An entry holds the blob
+ * that Redis holds for the stream (the expected value of the next compare-and-set), the decoded state, and the
+ * stream's identity when known. Losing an entry is harmless: the next write finds the blob moved and reloads.
+ * Only the auditor's consumer thread uses it.
+ */
+final class StreamCache {
+
+    /** A cached stream: {@code blob} null means absent from Redis. */
+    record Entry(byte[] blob, StreamState state, StreamRef ref) {
+    }
+
+    private final LinkedHashMap<FieldKey, Entry> map;
+
+    StreamCache(int capacity) {
+        this.map = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<FieldKey, Entry> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    Entry get(FieldKey field) {
+        return map.get(field);
+    }
+
+    void put(FieldKey field, Entry entry) {
+        map.put(field, entry);
+    }
+
+    void remove(FieldKey field) {
+        map.remove(field);
+    }
+
+    void clear() {
+        map.clear();
+    }
+
+    int size() {
+        return map.size();
+    }
+
+    /** Least recently used first; the iterator supports remove. */
+    Iterator<Map.Entry<FieldKey, Entry>> eldestFirst() {
+        return map.entrySet().iterator();
+    }
+}

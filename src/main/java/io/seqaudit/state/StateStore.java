@@ -1,0 +1,212 @@
+package io.seqaudit.state;
+
+import io.seqaudit.config.SeqauditConfig;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The audit state in Redis: runs the checkpoint script and reads state back. Every call blocks the calling
+ * thread (the auditor's consumer thread, or a REST worker thread) for at most the configured timeout, and throws
+ * {@link StateUnavailableException} when Redis does not answer or answers with an error; the caller decides
+ * whether to retry. Nothing here keeps state of its own besides the script's SHA.
+ */
+@ApplicationScoped
+public class StateStore {
+
+    private static final String SCRIPT = loadScript();
+
+    private final Redis redis;
+    private final Duration timeout;
+    private final String prefix;
+    private volatile String sha;
+
+    public StateStore(Redis redis, SeqauditConfig config) {
+        this.redis = redis;
+        this.timeout = config.state().timeout();
+        this.prefix = config.state().prefix();
+    }
+
+    public TopicKeys keys(String topic) {
+        return new TopicKeys(prefix, topic);
+    }
+
+    /** Applies a checkpoint atomically if every offset and state it expects is the one stored. */
+    public Checkpoint.Result apply(Checkpoint checkpoint) {
+        List<String> keys = checkpoint.keys().checkpointKeys();
+        List<byte[]> args = checkpoint.arguments();
+        Response r = eval(keys, args);
+        if (r.get(0).toLong() == 1L) {
+            return Checkpoint.Result.APPLIED;
+        }
+        Map<Integer, Long> offsets = new HashMap<>();
+        Response oc = r.get(1);
+        for (int i = 0; i + 1 < oc.size(); i += 2) {
+            String v = oc.get(i + 1).toString();
+            offsets.put(Integer.parseInt(oc.get(i).toString()), v.isEmpty() ? null : Long.parseLong(v));
+        }
+        Map<FieldKey, byte[]> streams = new HashMap<>();
+        Response sc = r.get(2);
+        for (int i = 0; i + 1 < sc.size(); i += 2) {
+            byte[] v = sc.get(i + 1).toBytes();
+            streams.put(new FieldKey(sc.get(i).toBytes()), v.length == 0 ? null : v);
+        }
+        return new Checkpoint.Result(false, offsets, streams);
+    }
+
+    private Response eval(List<String> keys, List<byte[]> args) {
+        String current = sha;
+        if (current != null) {
+            try {
+                return send(script(Command.EVALSHA, current, keys, args));
+            } catch (StateUnavailableException e) {
+                if (!String.valueOf(e.getMessage()).contains("NOSCRIPT")) {
+                    throw e;
+                }
+            }
+        }
+        sha = send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(SCRIPT)).toString();
+        return send(script(Command.EVALSHA, sha, keys, args));
+    }
+
+    private static Request script(Command cmd, String sha, List<String> keys, List<byte[]> args) {
+        Request req = Request.cmd(cmd).arg(sha).arg(keys.size());
+        keys.forEach(req::arg);
+        args.forEach(req::arg);
+        return req;
+    }
+
+    /** Integer hash of partition → long, e.g. offsets, covers, progress. */
+    public Map<Integer, Long> partitionValues(String key) {
+        Map<Integer, Long> out = new HashMap<>();
+        Response r = send(Request.cmd(Command.HGETALL).arg(key));
+        for (String f : r.getKeys()) {
+            out.put(Integer.parseInt(f), Long.parseLong(r.get(f).toString()));
+        }
+        return out;
+    }
+
+    /** Streams with missing ranges: field → home partition. */
+    public Map<FieldKey, Integer> openStreams(TopicKeys keys) {
+        Map<FieldKey, Integer> out = new HashMap<>();
+        scan(keys.open(), (f, v) -> out.put(new FieldKey(f), Integer.parseInt(new String(v, StandardCharsets.UTF_8))),
+                Integer.MAX_VALUE);
+        return out;
+    }
+
+    /** The stored blobs of some streams (absent ones are left out). */
+    public Map<FieldKey, byte[]> streams(TopicKeys keys, Collection<FieldKey> fields) {
+        Map<FieldKey, byte[]> out = new LinkedHashMap<>();
+        List<FieldKey> list = new ArrayList<>(fields);
+        for (int i = 0; i < list.size(); i += 1000) {
+            List<FieldKey> part = list.subList(i, Math.min(list.size(), i + 1000));
+            Request req = Request.cmd(Command.HMGET).arg(keys.streams());
+            part.forEach(f -> req.arg(f.bytes()));
+            Response r = send(req);
+            for (int j = 0; j < part.size(); j++) {
+                Response v = r.get(j);
+                if (v != null) {
+                    out.put(part.get(j), v.toBytes());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Counter name → total. */
+    public Map<String, Long> totals(TopicKeys keys) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        Response r = send(Request.cmd(Command.HGETALL).arg(keys.totals()));
+        for (String f : r.getKeys()) {
+            out.put(f, Long.parseLong(r.get(f).toString()));
+        }
+        return out;
+    }
+
+    /** Up to {@code limit} gap JSON documents of a topic, in no particular order. */
+    public List<String> gaps(TopicKeys keys, int limit) {
+        List<String> out = new ArrayList<>();
+        scan(keys.gaps(), (f, v) -> out.add(new String(v, StandardCharsets.UTF_8)), limit);
+        return out;
+    }
+
+    /** The newest {@code limit} duplicates of a topic, newest first. */
+    public List<String> duplicates(TopicKeys keys, int limit) {
+        Response r = send(Request.cmd(Command.LRANGE).arg(keys.duplicates()).arg(0).arg(limit - 1));
+        List<String> out = new ArrayList<>(r.size());
+        r.forEach(x -> out.add(x.toString()));
+        return out;
+    }
+
+    /** producer-epoch hash → "epoch producer". */
+    public Map<FieldKey, String> producerEpochs(TopicKeys keys) {
+        Map<FieldKey, String> out = new HashMap<>();
+        scan(keys.producerEpochs(), (f, v) -> out.put(new FieldKey(f), new String(v, StandardCharsets.UTF_8)),
+                Integer.MAX_VALUE);
+        return out;
+    }
+
+    /** Number of streams stored for a topic. */
+    public long streamCount(TopicKeys keys) {
+        return send(Request.cmd(Command.HLEN).arg(keys.streams())).toLong();
+    }
+
+    /** Deletes every key of a topic (tests and demo resets). */
+    public void deleteTopic(TopicKeys keys) {
+        Request req = Request.cmd(Command.DEL);
+        keys.checkpointKeys().forEach(req::arg);
+        send(req);
+    }
+
+    /** Answers whether Redis responds to PING within the timeout. */
+    public boolean ping() {
+        try {
+            send(Request.cmd(Command.PING));
+            return true;
+        } catch (StateUnavailableException e) {
+            return false;
+        }
+    }
+
+    private void scan(String key, java.util.function.BiConsumer<byte[], byte[]> each, int limit) {
+        String cursor = "0";
+        int n = 0;
+        do {
+            Response r = send(Request.cmd(Command.HSCAN).arg(key).arg(cursor).arg("COUNT").arg(1000));
+            cursor = r.get(0).toString();
+            Response items = r.get(1);
+            for (int i = 0; i + 1 < items.size() && n < limit; i += 2, n++) {
+                each.accept(items.get(i).toBytes(), items.get(i + 1).toBytes());
+            }
+        } while (!"0".equals(cursor) && n < limit);
+    }
+
+    private Response send(Request req) {
+        try {
+            return redis.send(req).await().atMost(timeout);
+        } catch (RuntimeException e) {
+            throw new StateUnavailableException("Redis: " + e.getMessage(), e);
+        }
+    }
+
+    private static String loadScript() {
+        try (InputStream in = StateStore.class.getResourceAsStream("checkpoint.lua")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+-- seqaudit checkpoint: one atomic step per (topic, consumer poll).
+-- Compares the offsets and stream states the caller read with what Redis holds (compare-and-set), and only if
+-- every one matches, writes the new offsets with the audit state they reflect. A stale owner of a partition
+-- (after a rebalance or a pause) finds its expected offset moved and writes nothing: that is the fencing.
+-- All keys share the topic's hash tag, so the script runs on Redis Cluster without cross-slot errors.
+--
+-- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe
+-- ARGV, in sections, each starting with its count:
+--   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '')
+--   streams:    n, then n x (field, expected blob or '', new blob or '' to delete)
+--   gaps:       n, then n x (gap id, json or '' to delete)
+--   open:       n, then n x (field, home partition or '' to delete)
+--   totals:     n, then n x (name, delta)
+--   dups:       cap, n, then n x json
+--   pe:         n, then n x (producer-epoch hash, 'epoch producer')
+-- Returns {1} when applied, or {0, {partition, current offset, ...}, {field, current blob, ...}}.
+
+local pos = 1
+local function take()
+  local v = ARGV[pos]
+  pos = pos + 1
+  return v
+end
+
+local CHUNK = 2000
+local function hmget(key, fields)
+  local out = {}
+  for i = 1, #fields, CHUNK do
+    local part = {}
+    for j = i, math.min(i + CHUNK - 1, #fields) do part[#part + 1] = fields[j] end
+    local got = redis.call('HMGET', key, unpack(part))
+    for j = 1, #got do out[#out + 1] = got[j] end
+  end
+  return out
+end
+
+local function hset(key, pairs)
+  for i = 1, #pairs, CHUNK do
+    local part = {}
+    for j = i, math.min(i + CHUNK - 1, #pairs) do part[#part + 1] = pairs[j] end
+    redis.call('HSET', key, unpack(part))
+  end
+end
+
+local function hdel(key, fields)
+  for i = 1, #fields, CHUNK do
+    local part = {}
+    for j = i, math.min(i + CHUNK - 1, #fields) do part[#part + 1] = fields[j] end
+    redis.call('HDEL', key, unpack(part))
+  end
+end
+
+-- 1. Partitions: compare offsets.
+local np = tonumber(take())
+local parts, pfields, pexpected = {}, {}, {}
+for i = 1, np do
+  local p, exp, new, prog, cov = take(), take(), take(), take(), take()
+  parts[i] = { p, new, prog, cov }
+  pfields[i] = p
+  pexpected[i] = exp
+end
+-- 2. Streams: compare states.
+local ns = tonumber(take())
+local sfields, sexpected, snew = {}, {}, {}
+for i = 1, ns do
+  sfields[i] = take()
+  sexpected[i] = take()
+  snew[i] = take()
+end
+
+local oconf, sconf = {}, {}
+if np > 0 then
+  local cur = hmget(KEYS[1], pfields)
+  for i = 1, np do
+    local c = cur[i] or ''
+    if c == false then c = '' end
+    if c ~= pexpected[i] then
+      oconf[#oconf + 1] = pfields[i]
+      oconf[#oconf + 1] = c
+    end
+  end
+end
+if ns > 0 then
+  local cur = hmget(KEYS[4], sfields)
+  for i = 1, ns do
+    local c = cur[i]
+    if c == false or c == nil then c = '' end
+    if c ~= sexpected[i] then
+      sconf[#sconf + 1] = sfields[i]
+      sconf[#sconf + 1] = c
+    end
+  end
+end
+if #oconf > 0 or #sconf > 0 then
+  return { 0, oconf, sconf }
+end
+
+-- Everything matches: apply.
+local offs, progs = {}, {}
+for i = 1, np do
+  local x = parts[i]
+  offs[#offs + 1] = x[1]
+  offs[#offs + 1] = x[2]
+  if x[3] ~= '' then
+    progs[#progs + 1] = x[1]
+    progs[#progs + 1] = x[3]
+  end
+  if x[4] ~= '' then redis.call('HSETNX', KEYS[2], x[1], x[4]) end
+end
+if #offs > 0 then hset(KEYS[1], offs) end
+if #progs > 0 then hset(KEYS[3], progs) end
+
+local puts, dels = {}, {}
+for i = 1, ns do
+  if snew[i] == '' then
+    dels[#dels + 1] = sfields[i]
+  else
+    puts[#puts + 1] = sfields[i]
+    puts[#puts + 1] = snew[i]
+  end
+end
+if #puts > 0 then hset(KEYS[4], puts) end
+if #dels > 0 then hdel(KEYS[4], dels) end
+
+local function section(key)
+  local n = tonumber(take())
+  local sets, removes = {}, {}
+  for _ = 1, n do
+    local f, v = take(), take()
+    if v == '' then
+      removes[#removes + 1] = f
+    else
+      sets[#sets + 1] = f
+      sets[#sets + 1] = v
+    end
+  end
+  if #sets > 0 then hset(key, sets) end
+  if #removes > 0 then hdel(key, removes) end
+end
+section(KEYS[5])
+section(KEYS[6])
+
+local nt = tonumber(take())
+for _ = 1, nt do
+  local name, delta = take(), take()
+  redis.call('HINCRBY', KEYS[7], name, delta)
+end
+
+local cap = tonumber(take())
+local nd = tonumber(take())
+for _ = 1, nd do
+  redis.call('LPUSH', KEYS[8], take())
+end
+if nd > 0 then redis.call('LTRIM', KEYS[8], 0, cap - 1) end
+
+local npe = tonumber(take())
+for _ = 1, npe do
+  local f, v = take(), take()
+  redis.call('HSETNX', KEYS[9], f, v)
+end
+return { 1 }
