@@ -45,7 +45,7 @@ answers() {
 our_pid() {
   local pid
   pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $PROPS" && echo "$pid"
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "kafka.Kafka $PROPS" && echo "$pid"
 }
 
 write_config() {
@@ -90,6 +90,7 @@ start() {
   if our_pid >/dev/null; then die "our broker (pid $(our_pid)) runs but does not answer on $PORT; try: $0 stop"; fi
   ensure_libs
   write_config
+  [[ -f $LOG ]] && mv -f "$LOG" "$LOG.prev" # keep the previous run's log, start a fresh one
   # Format the storage once; later starts reuse the data (and cluster id).
   if [[ ! -f $DATA/meta.properties ]]; then
     local id

@@ -17,10 +17,13 @@ mkdir -p "$SEQAUDIT_CACHE" "$SEQAUDIT_RUN"
 log() { echo "[$(basename "$0" .sh)] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# die_with_log <logfile> <message>: fail, showing the end of a server's log.
+# die_with_log <logfile> <message>: fail, showing the end of a server's log (without Java stack frames).
 die_with_log() {
   log "ERROR: $2"
-  if [[ -s $1 ]]; then log "last lines of $1:"; tail -n 40 "$1" >&2; fi
+  if [[ -s $1 ]]; then
+    log "last lines of $1:"
+    grep -vE '^\s+(at |\.\.\. [0-9]+ more)' "$1" | tail -n 30 >&2 || true
+  fi
   exit 1
 }
 

@@ -21,6 +21,7 @@ start() {
     # The package may have started its own server (it does not without systemd): take it if it answers.
     if pong; then log "Redis answers on 127.0.0.1:$PORT"; return; fi
   fi
+  [[ -f $LOG ]] && mv -f "$LOG" "$LOG.prev" # keep the previous run's log, start a fresh one
   log "starting Redis on 127.0.0.1:$PORT"
   # Debian's package does not start Redis without systemd, so start it ourselves.
   redis-server --daemonize yes --bind 127.0.0.1 --port "$PORT" --save "" --appendonly no \
