@@ -103,14 +103,16 @@ start() {
   nohup java "-Xmx${SEQAUDIT_KAFKA_HEAP:-1g}" -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$DIR/log4j2.properties" \
     -cp "$LIBS/*" kafka.Kafka "$PROPS" >>"$LOG" 2>&1 </dev/null &
-  echo $! >"$PIDFILE"
-  wait_for 60 "Kafka on 127.0.0.1:$PORT" alive_and_answers ||
-    { stop >/dev/null 2>&1 || true; die_with_log "$LOG" "Kafka did not start"; }
-  log "Kafka answers on 127.0.0.1:$PORT after $((SECONDS - t0)) s (pid $(cat "$PIDFILE"), log $LOG)"
+  local pid=$!
+  echo "$pid" >"$PIDFILE"
+  wait_for 60 "Kafka on 127.0.0.1:$PORT" alive_and_answers "$pid" ||
+    { kill -KILL "$pid" 2>/dev/null || true; die_with_log "$LOG" "Kafka did not start"; }
+  log "Kafka answers on 127.0.0.1:$PORT after $((SECONDS - t0)) s (pid $pid, log $LOG)"
 }
 
+# The launched pid, not our_pid: right after the fork its command line is still this script's.
 alive_and_answers() {
-  our_pid >/dev/null || die_with_log "$LOG" "the Kafka JVM exited during startup"
+  kill -0 "$1" 2>/dev/null || die_with_log "$LOG" "the Kafka JVM exited during startup"
   answers
 }
 

@@ -9,7 +9,7 @@ CACHED="$SEQAUDIT_CACHE/apache-maven-$VERSION/bin/mvn"
 
 command -v mvn >/dev/null || apt_install maven
 # `mvn -v` may colour its output: keep only the version number.
-system_version=$(mvn -B -v 2>/dev/null | sed -n 's/.*Apache Maven \([0-9][0-9.]*\).*/\1/p' | head -n 1)
+system_version=$(mvn -B -v 2>/dev/null | sed -n 's/.*Apache Maven \([0-9][0-9.]*\).*/\1/p' | head -n 1) || true
 if [[ -n $system_version ]] && printf '3.9\n%s\n' "$system_version" | sort -V -C; then
   command -v mvn
   exit 0
