@@ -1,7 +1,5 @@
 package io.seqaudit.sequence;
 
-import java.util.Arrays;
-
 /**
  * A small ring of where the last few seqs of a stream were read, so a duplicate can name the original's offset.
  * Bounded on purpose: a duplicate of an older seq is still detected, only its original offset is unknown.
@@ -83,6 +81,11 @@ public final class RecentPositions {
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(seqs) * 31 + size;
+        // Over the remembered entries in order only, as equals compares them (not stale or rotated slots).
+        int h = size;
+        for (int i = 0; i < size; i++) {
+            h = 31 * (31 * h + Long.hashCode(seqAt(i))) + positionAt(i).hashCode();
+        }
+        return h;
     }
 }

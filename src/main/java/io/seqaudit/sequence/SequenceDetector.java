@@ -71,8 +71,7 @@ public final class SequenceDetector {
             MissingRange gap = new MissingRange(state.high() + 1, seq - 1, progress, 0);
             state.mutableMissing().add(gap);
             accept(state, seq, at);
-            MissingRange forgotten = state.mutableMissing().size() > maxRanges ? state.mutableMissing().remove(0) : null;
-            return new Observation(new Verdict(Outcome.OUT_OF_ORDER, gap, null, null, null), forgotten);
+            return new Observation(new Verdict(Outcome.OUT_OF_ORDER, gap, null, null, null), forgetOldest(state));
         }
         if (seq < state.start()) {
             // Before the first seq we tracked (the stream was joined late): it arrived late, we cannot tell more.
@@ -81,7 +80,8 @@ public final class SequenceDetector {
         MissingRange filled = fill(state.mutableMissing(), seq);
         if (filled != null) {
             state.recent().add(seq, at);
-            return new Observation(new Verdict(Outcome.LATE, null, filled, null, null), null);
+            // Filling a seq inside a range splits it in two: the cap holds here too.
+            return new Observation(new Verdict(Outcome.LATE, null, filled, null, null), forgetOldest(state));
         }
         state.countDuplicate();
         return new Observation(new Verdict(Outcome.DUPLICATE, null, null, state.recent().find(seq), null), null);
@@ -103,6 +103,12 @@ public final class SequenceDetector {
         state.mutableMissing().add(gap);
         accept(state, seq, at);
         return new Observation(new Verdict(Outcome.OUT_OF_ORDER, gap, null, null, null), null);
+    }
+
+    /** Drops the oldest missing range if the stream holds more than {@code maxRanges}; returns it, or null. */
+    private MissingRange forgetOldest(StreamState state) {
+        List<MissingRange> missing = state.mutableMissing();
+        return missing.size() > maxRanges ? missing.remove(0) : null;
     }
 
     private static void accept(StreamState state, long seq, Position at) {
