@@ -1,0 +1,47 @@
+package io.seqaudit.it;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Runs the service against the real broker and Redis with a fresh topic, Redis prefix and group id, so test
+ * classes never see each other's state. The topic is created (6 partitions) before the service starts.
+ */
+public class AuditTestProfile implements QuarkusTestProfile {
+
+    public static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    public static final String TOPIC = "audited-" + RUN;
+    public static final String VOID = "void-" + RUN;
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of(
+                "seqaudit.topics", TOPIC,
+                "seqaudit.grace", "3s",
+                "seqaudit.audit.group-id", "seqaudit-test-" + RUN,
+                "seqaudit.state.prefix", "seqaudit-test-" + RUN,
+                "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+        return List.of(new TestResourceEntry(Topics.class));
+    }
+
+    /** Creates the topics before the service starts. */
+    public static class Topics implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            KafkaSupport.createTopic(TOPIC, 6);
+            KafkaSupport.createTopic(VOID, 1);
+            return Map.of();
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+}
