@@ -54,7 +54,8 @@ public class AuditorService {
         Map<String, TopicAuditor> auditors = new HashMap<>();
         for (String topic : config.topics()) {
             auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, config.state().cacheStreams(),
-                    config.state().idleAfter().toMillis(), config.state().duplicatesKept()));
+                    config.state().idleAfter().toMillis(), config.state().expireAfter().toMillis(),
+                    config.state().duplicatesKept()));
         }
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
                 new ByteArrayDeserializer(), new SkippingDeserializer());

@@ -31,6 +31,8 @@ final class BatchWork {
         StreamRef ref;
         byte[] written;
         boolean compacted;
+        /** Delete the stream: idle for longer than the expiry time, without missing seqs. */
+        boolean expire;
 
         Touched(FieldKey field, StreamCache.Entry cached) {
             this.field = field;
@@ -67,6 +69,13 @@ final class BatchWork {
      */
     void writeStreams(Checkpoint cp, IntToLongFunction idleBefore) {
         for (Touched t : touched.values()) {
+            if (t.expire) {
+                cp.stream(t.field.bytes(), t.expected, null);
+                cp.add("streams", -1);
+                cp.add("expired", 1);
+                cp.expiredProducerEpoch(producerEpochOf(t.field), t.state.lastActivity());
+                continue;
+            }
             if (t.state.isNew()) {
                 continue; // only invalid records: nothing to store
             }
@@ -86,6 +95,11 @@ final class BatchWork {
         outcomes.forEach((o, n) -> cp.add("records:" + o.tag(), n));
         invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
         cp.add("lost_total", lostSeqs);
+    }
+
+    /** The producer-epoch half of a stream field. */
+    static byte[] producerEpochOf(FieldKey field) {
+        return Arrays.copyOfRange(field.bytes(), 12, StreamRef.FIELD_LENGTH);
     }
 
     private static void writeGaps(Checkpoint cp, Touched t) {

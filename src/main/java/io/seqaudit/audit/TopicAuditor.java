@@ -15,6 +15,7 @@ import io.seqaudit.state.StreamRef;
 import io.seqaudit.state.TopicKeys;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,10 @@ final class TopicAuditor {
     private final AuditMetrics metrics;
     private final StreamCache cache;
     private final long idleAfterMillis;
+    private final long expireAfterMillis;
+    /** Producer epochs whose streams were expired: one of them that resumes is taken from where it resumes. */
+    private final Set<FieldKey> expiredProducerEpochs = new HashSet<>();
+    private String sweepCursor = "0";
     private final int duplicatesKept;
     private final Map<Integer, Book> books = new HashMap<>();
     /** Streams with suspected ranges homed on an assigned partition: field → home. */
@@ -61,7 +66,8 @@ final class TopicAuditor {
     private boolean joinedLate;
 
     TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics, int cacheStreams,
-            long idleAfterMillis, int duplicatesKept) {
+            long idleAfterMillis, long expireAfterMillis, int duplicatesKept) {
+        this.expireAfterMillis = expireAfterMillis;
         this.topic = topic;
         this.keys = store.keys(topic);
         this.store = store;
@@ -95,6 +101,8 @@ final class TopicAuditor {
         cache.clear();
         open.clear();
         loadOpen();
+        expiredProducerEpochs.clear();
+        expiredProducerEpochs.addAll(store.expiredProducerEpochs(keys));
         return result;
     }
 
@@ -162,6 +170,7 @@ final class TopicAuditor {
             audit(records, caughtUp, now, work, cp);
             if (records.isEmpty()) {
                 compactIdle(work);
+                sweep(work);
             }
             promote(work);
             work.writeStreams(cp, home -> progressOf(work, home) - idleAfterMillis);
@@ -234,7 +243,8 @@ final class TopicAuditor {
             t.ref = new StreamRef(topic, rec.key(), stamp.producer(), stamp.epoch(), keyHash, peHash);
         }
         Position at = new Position(rec.partition(), rec.offset());
-        Observation o = detector.observe(t.state, stamp.seq(), at, progress, joinedLate);
+        boolean takeFromFirstSeen = joinedLate || expiredProducerEpochs.contains(new FieldKey(peHash));
+        Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen);
         if (o.verdict().reason() != null) {
             work.invalid(o.verdict().reason());
             return;
@@ -295,6 +305,12 @@ final class TopicAuditor {
 
     private void commit(BatchWork work, Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records) {
         for (BatchWork.Touched t : work.touched.values()) {
+            if (t.expire) {
+                cache.remove(t.field);
+                open.remove(t.field);
+                expiredProducerEpochs.add(new FieldKey(BatchWork.producerEpochOf(t.field)));
+                continue;
+            }
             if (t.written != null) {
                 if (t.compacted) {
                     t.state.compact();
@@ -339,6 +355,32 @@ final class TopicAuditor {
             }
         }
         idle.forEach(f -> work.touch(f, cache));
+    }
+
+    /**
+     * On a tick, reads one page of the topic's streams and deletes those homed here that have had no record for
+     * longer than the expiry time and miss nothing: Redis memory stays bounded by the active streams.
+     */
+    private void sweep(BatchWork work) {
+        List<FieldKey> expired = new ArrayList<>();
+        sweepCursor = store.scanStreams(keys, sweepCursor, 500, (f, blob) -> {
+            StreamState s;
+            try {
+                s = StreamCodec.decode(topic, blob).state();
+            } catch (IllegalArgumentException e) {
+                LOG.warnf("Topic %s: skipping a corrupt stream state in the expiry sweep: %s", topic, e.getMessage());
+                return;
+            }
+            if (s.missing().isEmpty() && books.containsKey(s.home())
+                    && s.lastActivity() < progressOf(work, s.home()) - expireAfterMillis) {
+                FieldKey field = new FieldKey(f);
+                cacheBlob(field, blob);
+                expired.add(field);
+            }
+        });
+        for (FieldKey f : expired) {
+            work.touch(f, cache).expire = true;
+        }
     }
 
     /** Totals, for the gauges. */

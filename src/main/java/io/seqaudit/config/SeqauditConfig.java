@@ -89,5 +89,12 @@ public interface SeqauditConfig {
         /** After this long without records a stream shrinks to its watermark. Default 10m. */
         @WithDefault("10m")
         Duration idleAfter();
+
+        /**
+         * After this long without records a stream without missing seqs is deleted. If it resumes later, it is
+         * taken from the seq it resumes at (its producer epoch is remembered as expired). Default 7d.
+         */
+        @WithDefault("7d")
+        Duration expireAfter();
     }
 }

@@ -21,6 +21,7 @@ public final class Checkpoint {
     private final Map<String, Long> totals = new LinkedHashMap<>();
     private final List<String> duplicates = new ArrayList<>();
     private final List<Object[]> producerEpochs = new ArrayList<>();
+    private final Map<FieldKey, Long> expired = new LinkedHashMap<>();
     private final int duplicatesKept;
 
     public Checkpoint(TopicKeys keys, int duplicatesKept) {
@@ -77,6 +78,12 @@ public final class Checkpoint {
         return this;
     }
 
+    /** Remembers that streams of this producer epoch were expired, so one that resumes is not a gap from 0. */
+    public Checkpoint expiredProducerEpoch(byte[] peHash, long at) {
+        expired.put(new FieldKey(peHash), at);
+        return this;
+    }
+
     public boolean isEmpty() {
         return partitions.isEmpty() && streams.isEmpty() && gaps.isEmpty() && totals.isEmpty();
     }
@@ -125,6 +132,11 @@ public final class Checkpoint {
             a.add((byte[]) pe[0]);
             a.add(text(pe[1]));
         }
+        a.add(text(expired.size()));
+        expired.forEach((pe, at) -> {
+            a.add(pe.bytes());
+            a.add(text(at));
+        });
         return a;
     }
 

@@ -14,9 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The audit state in Redis: runs the checkpoint script and reads state back. Every call blocks the calling
@@ -159,6 +162,26 @@ public class StateStore {
         return out;
     }
 
+    /**
+     * One page of the topic's streams, for the expiry sweep: calls {@code each} for up to about {@code count}
+     * streams and returns the cursor of the next page ("0" once the pass is complete).
+     */
+    public String scanStreams(TopicKeys keys, String cursor, int count, BiConsumer<byte[], byte[]> each) {
+        Response r = send(Request.cmd(Command.HSCAN).arg(keys.streams()).arg(cursor).arg("COUNT").arg(count));
+        Response items = r.get(1);
+        for (int i = 0; i + 1 < items.size(); i += 2) {
+            each.accept(items.get(i).toBytes(), items.get(i + 1).toBytes());
+        }
+        return r.get(0).toString();
+    }
+
+    /** Producer epochs some of whose streams were expired. */
+    public Set<FieldKey> expiredProducerEpochs(TopicKeys keys) {
+        Set<FieldKey> out = new HashSet<>();
+        scan(keys.expired(), (f, v) -> out.add(new FieldKey(f)), Integer.MAX_VALUE);
+        return out;
+    }
+
     /** Number of streams stored for a topic. */
     public long streamCount(TopicKeys keys) {
         return send(Request.cmd(Command.HLEN).arg(keys.streams())).toLong();
@@ -181,7 +204,7 @@ public class StateStore {
         }
     }
 
-    private void scan(String key, java.util.function.BiConsumer<byte[], byte[]> each, int limit) {
+    private void scan(String key, BiConsumer<byte[], byte[]> each, int limit) {
         String cursor = "0";
         int n = 0;
         do {

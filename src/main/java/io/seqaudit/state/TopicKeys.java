@@ -62,9 +62,14 @@ public record TopicKeys(String prefix, String topic) {
         return key("pe");
     }
 
+    /** producer-epoch hash → when streams of it were last expired (epoch ms). */
+    public String expired() {
+        return key("expired");
+    }
+
     /** The keys in the order the checkpoint script expects them. */
     public List<String> checkpointKeys() {
         return List.of(offsets(), cover(), progress(), streams(), gaps(), open(), totals(), duplicates(),
-                producerEpochs());
+                producerEpochs(), expired());
     }
 }

@@ -4,7 +4,7 @@
 -- (after a rebalance or a pause) finds its expected offset moved and writes nothing: that is the fencing.
 -- All keys share the topic's hash tag, so the script runs on Redis Cluster without cross-slot errors.
 --
--- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe
+-- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe, 10 expired
 -- ARGV, in sections, each starting with its count:
 --   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '')
 --   streams:    n, then n x (field, expected blob or '', new blob or '' to delete)
@@ -13,6 +13,7 @@
 --   totals:     n, then n x (name, delta)
 --   dups:       cap, n, then n x json
 --   pe:         n, then n x (producer-epoch hash, 'epoch producer')
+--   expired:    n, then n x (producer-epoch hash, time ms)
 -- Returns {1} when applied, or {0, {partition, current offset, ...}, {field, current blob, ...}}.
 
 local pos = 1
@@ -158,4 +159,5 @@ for _ = 1, npe do
   local f, v = take(), take()
   redis.call('HSETNX', KEYS[9], f, v)
 end
+section(KEYS[10])
 return { 1 }
