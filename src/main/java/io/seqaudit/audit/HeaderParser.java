@@ -1,5 +1,6 @@
 package io.seqaudit.audit;
 
+import io.seqaudit.stamp.SeqauditHeaders;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -12,9 +13,9 @@ import org.apache.kafka.common.header.Headers;
  */
 public final class HeaderParser {
 
-    public static final String PRODUCER = "seqaudit-producer";
-    public static final String EPOCH = "seqaudit-epoch";
-    public static final String SEQ = "seqaudit-seq";
+    public static final String PRODUCER = SeqauditHeaders.PRODUCER;
+    public static final String EPOCH = SeqauditHeaders.EPOCH;
+    public static final String SEQ = SeqauditHeaders.SEQ;
 
     /** Every reason {@link #parse} may give, for metrics that are registered up front. */
     public static final String[] REASONS = {
