@@ -221,8 +221,10 @@ public class StateStore {
     private Response send(Request req) {
         try {
             return redis.send(req).await().atMost(timeout);
+        } catch (io.smallrye.mutiny.TimeoutException e) {
+            throw new StateUnavailableException("Redis did not answer " + req.command() + " within " + timeout, e);
         } catch (RuntimeException e) {
-            throw new StateUnavailableException("Redis: " + e.getMessage(), e);
+            throw new StateUnavailableException("Redis failed on " + req.command() + ": " + e, e);
         }
     }
 
