@@ -1,0 +1,128 @@
+package io.seqaudit.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads what the seqaudit service found, through its REST API only (never from the generator's memory), and
+ * compares it with what the generator injected: one row per kind of fault.
+ */
+public final class DemoReport {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private final String api;
+    private final String topic;
+
+    public DemoReport(String api, String topic) {
+        this.api = api;
+        this.topic = topic;
+    }
+
+    /** One row of the table. */
+    public record Row(String fault, long injected, long detected, boolean match) {
+    }
+
+    JsonNode get(String path) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + path))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return json.readTree(r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    JsonNode summary() {
+        return get("/api/v1/summary").path("topics").path(topic);
+    }
+
+    /** Records the service has audited on the topic, whatever their outcome. */
+    long audited() {
+        JsonNode records = summary().path("records");
+        long n = 0;
+        for (JsonNode v : records) {
+            n += v.asLong();
+        }
+        return n;
+    }
+
+    /** "key#seq" of every seq of the topic's gaps in {@code state}; the null key is written {@code <null>}. */
+    Set<String> gapSeqs(String state) {
+        Set<String> out = new TreeSet<>();
+        for (JsonNode g : get("/api/v1/gaps?limit=10000&state=" + state + "&topic=" + enc(topic))) {
+            String key = g.path("keyBase64").isNull() ? "<null>" : g.path("key").asText();
+            for (long s = g.path("fromSeq").asLong(); s <= g.path("toSeq").asLong(); s++) {
+                out.add(key + "#" + s);
+            }
+        }
+        return out;
+    }
+
+    Set<String> duplicateSeqs() {
+        Set<String> out = new TreeSet<>();
+        for (JsonNode d : get("/api/v1/duplicates?limit=10000&topic=" + enc(topic))) {
+            out.add((d.path("keyBase64").isNull() ? "<null>" : d.path("key").asText()) + "#" + d.path("seq").asLong());
+        }
+        return out;
+    }
+
+    /** The table: injected faults against what the service reports. */
+    public List<Row> rows(FaultPlan plan, long unstamped, long malformed, int duplicatesKept) {
+        JsonNode s = summary();
+        long lostNow = s.path("lost").asLong();
+        long everLost = s.path("lostTotal").asLong();
+        long late = s.path("records").path("late").asLong();
+        Set<String> lost = gapSeqs("lost");
+        Set<String> injectedLost = plan.keySeqs(FaultPlan.Fate.LOST);
+        Set<String> injectedDup = plan.keySeqs(FaultPlan.Fate.DUPLICATED);
+        long dupCount = s.path("records").path("duplicate").asLong();
+        boolean dupSetMatches = injectedDup.size() > duplicatesKept || duplicateSeqs().equals(injectedDup);
+        long within = plan.total(FaultPlan.Fate.LATE_WITHIN);
+        long beyond = plan.total(FaultPlan.Fate.LATE_BEYOND);
+        List<Row> rows = new ArrayList<>();
+        rows.add(new Row("producer-stage loss (seqs)", injectedLost.size(), lost.size(), lost.equals(injectedLost)));
+        rows.add(new Row("duplicates", injectedDup.size(), dupCount, dupCount == injectedDup.size() && dupSetMatches));
+        rows.add(new Row("late, within grace", within, late - (everLost - lostNow), late - (everLost - lostNow) == within));
+        rows.add(new Row("late, beyond grace (lost, then arrived)", beyond, everLost - lostNow, everLost - lostNow == beyond));
+        long unstampedSeen = s.path("records").path("unstamped").asLong();
+        long invalidSeen = s.path("records").path("invalid").asLong();
+        rows.add(new Row("unstamped", unstamped, unstampedSeen, unstampedSeen == unstamped));
+        rows.add(new Row("malformed headers (invalid)", malformed, invalidSeen, invalidSeen == malformed));
+        rows.add(new Row("still suspected", 0, s.path("suspected").asLong(), s.path("suspected").asLong() == 0));
+        return rows;
+    }
+
+    static String format(List<Row> rows) {
+        StringBuilder b = new StringBuilder(String.format("%-42s %10s %10s  %s%n", "fault", "injected", "detected",
+                "match"));
+        for (Row r : rows) {
+            b.append(String.format("%-42s %10d %10d  %s%n", r.fault(), r.injected(), r.detected(),
+                    r.match() ? "yes" : "NO"));
+        }
+        return b.toString();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
