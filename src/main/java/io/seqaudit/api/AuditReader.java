@@ -92,7 +92,7 @@ public class AuditReader {
                 out.add(g);
             }
         }
-        out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.indexOf('.'))))
+        out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.lastIndexOf('.'))))
                 .thenComparingLong(GapView::fromSeq));
         return out.size() > limit ? out.subList(0, limit) : out;
     }

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Every setting of seqaudit, under the prefix {@code seqaudit} (env {@code SEQAUDIT_...}). */
 @ConfigMapping(prefix = "seqaudit")
@@ -24,6 +25,43 @@ public interface SeqauditConfig {
 
     /** The audit state in Redis. */
     State state();
+
+    /** Repairs: replays of lost ranges from a source of truth. */
+    Replay replay();
+
+    /** Settings of the replayer. */
+    interface Replay {
+
+        /** Replay every confirmed loss automatically (needs a source). Default false. */
+        @WithDefault("false")
+        boolean auto();
+
+        /** Most replays the automatic mode starts per second. Default 2. */
+        @WithDefault("2")
+        double autoRate();
+
+        /** Most replays in progress (not yet repaired, unrecoverable or failed) at once. Default 20. */
+        @WithDefault("20")
+        int maxConcurrent();
+
+        /** Most seqs one replay may cover. Default 10000. */
+        @WithDefault("10000")
+        long maxRange();
+
+        /** How often the replayer looks for work. Default 500ms. */
+        @WithDefault("500ms")
+        Duration interval();
+
+        /** Fetches from the source before a replay is {@code failed}. Default 3. */
+        @WithDefault("3")
+        int maxFetches();
+
+        /**
+         * Kafka transactional id of the replay producer; a restarted replayer with the same id fences its former
+         * self and aborts what it left half published. Default {@code seqaudit-replayer-<host name>}.
+         */
+        Optional<String> transactionalId();
+    }
 
     /** Settings of the auditor consumer. */
     interface Audit {
