@@ -87,7 +87,7 @@ public final class StreamCodec {
         long high = start + in.varint() - 1;
         long duplicates = in.varint();
         long lastActivity = in.varint();
-        int n = (int) in.varint();
+        int n = in.count();
         List<MissingRange> missing = new ArrayList<>(n);
         long prev = start;
         for (int i = 0; i < n; i++) {
@@ -99,12 +99,15 @@ public final class StreamCodec {
         StreamRef ref = null;
         if ((flags & IDENTITY) != 0) {
             byte[] key = in.bytes();
-            String producer = new String(in.bytes(), StandardCharsets.UTF_8);
-            ref = new StreamRef(topic, key, producer, in.varint());
+            byte[] producer = in.bytes();
+            if (producer == null) {
+                throw new IllegalArgumentException("stream identity without producer");
+            }
+            ref = new StreamRef(topic, key, new String(producer, StandardCharsets.UTF_8), in.varint());
         }
         RecentPositions recent = new RecentPositions();
         if ((flags & RECENT) != 0) {
-            int r = (int) in.varint();
+            int r = in.count();
             for (int i = 0; i < r; i++) {
                 long seq = in.varint();
                 int partition = (int) in.varint();
@@ -162,13 +165,24 @@ public final class StreamCodec {
             throw new IllegalArgumentException("varint too long");
         }
 
+        /** A count of items that take at least one byte each: never more than the bytes left. */
+        int count() {
+            long n = varint();
+            if (n < 0 || n > b.length - pos) {
+                throw new IllegalArgumentException("count " + n + " beyond the stream state");
+            }
+            return (int) n;
+        }
+
         byte[] bytes() {
             long len = varint();
             if (len == 0) {
                 return null;
             }
-            int n = Math.toIntExact(len - 1);
-            need(n);
+            if (len < 0 || len - 1 > b.length - pos) {
+                throw new IllegalArgumentException("truncated stream state");
+            }
+            int n = (int) (len - 1);
             byte[] out = new byte[n];
             System.arraycopy(b, pos, out, 0, n);
             pos += n;
