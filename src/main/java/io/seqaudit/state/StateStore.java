@@ -37,10 +37,16 @@ public class StateStore {
     private final String prefix;
     private volatile String sha;
 
+    @jakarta.inject.Inject
     public StateStore(Redis redis, SeqauditConfig config) {
+        this(redis, config.state().timeout(), config.state().prefix());
+    }
+
+    /** For use outside CDI (tests, tools): the Redis client, the timeout of one call and the key prefix. */
+    public StateStore(Redis redis, Duration timeout, String prefix) {
         this.redis = redis;
-        this.timeout = config.state().timeout();
-        this.prefix = config.state().prefix();
+        this.timeout = timeout;
+        this.prefix = prefix;
     }
 
     public TopicKeys keys(String topic) {

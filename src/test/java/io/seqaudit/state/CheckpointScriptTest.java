@@ -39,7 +39,7 @@ class CheckpointScriptTest {
     private static Redis redis;
 
     private final String prefix = "seqaudit-cptest-" + UUID.randomUUID();
-    private final StateStore store = new StateStore(redis, new TestConfig(prefix));
+    private final StateStore store = new StateStore(redis, Duration.ofSeconds(10), prefix);
     private final TopicKeys keys = store.keys("orders.v1_eu-west");
     private final SequenceDetector detector = new SequenceDetector(1_000, 100, Duration.ofSeconds(30));
 
@@ -73,54 +73,6 @@ class CheckpointScriptTest {
     }
 
     // ---- helpers ----
-
-    /** The smallest config the store reads: key prefix and timeout. */
-    record TestConfig(String prefix) implements SeqauditConfig {
-        @Override
-        public List<String> topics() {
-            return List.of();
-        }
-
-        @Override
-        public Duration grace() {
-            return Duration.ofSeconds(30);
-        }
-
-        @Override
-        public Audit audit() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public State state() {
-            return new State() {
-                @Override
-                public String prefix() {
-                    return prefix;
-                }
-
-                @Override
-                public Duration timeout() {
-                    return Duration.ofSeconds(10);
-                }
-
-                @Override
-                public int duplicatesKept() {
-                    return 1000;
-                }
-
-                @Override
-                public int cacheStreams() {
-                    return 1000;
-                }
-
-                @Override
-                public Duration idleAfter() {
-                    return Duration.ofMinutes(10);
-                }
-            };
-        }
-    }
 
     private static Response redis(String command, Object... args) {
         Request req = Request.cmd(Command.create(command));
