@@ -32,6 +32,13 @@ public interface SeqauditConfig {
     /** Settings of the replayer. */
     interface Replay {
 
+        /**
+         * The source of truth replays fetch from: {@code none} (losses are reported, never replayed),
+         * {@code http} or {@code jdbc}. Default none.
+         */
+        @WithDefault("none")
+        String source();
+
         /** Replay every confirmed loss automatically (needs a source). Default false. */
         @WithDefault("false")
         boolean auto();
