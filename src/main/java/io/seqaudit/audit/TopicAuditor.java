@@ -234,7 +234,8 @@ final class TopicAuditor {
             t.ref = new StreamRef(topic, rec.key(), stamp.producer(), stamp.epoch(), keyHash, peHash);
         }
         Position at = new Position(rec.partition(), rec.offset());
-        Observation o = detector.observe(t.state, stamp.seq(), at, progress, joinedLate);
+        // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
+        Observation o = detector.observe(t.state, stamp.seq(), at, progress, joinedLate, rec.key() == null);
         if (o.verdict().reason() != null) {
             work.invalid(o.verdict().reason());
             return;
