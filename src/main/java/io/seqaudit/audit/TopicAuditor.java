@@ -244,7 +244,8 @@ final class TopicAuditor {
         }
         Position at = new Position(rec.partition(), rec.offset());
         boolean takeFromFirstSeen = joinedLate || expiredProducerEpochs.contains(new FieldKey(peHash));
-        Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen);
+        // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
+        Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null);
         if (o.verdict().reason() != null) {
             work.invalid(o.verdict().reason());
             return;

@@ -52,6 +52,28 @@ public final class SequenceDetector {
      * @return the verdict, and a range dropped to respect {@code maxRanges} if any
      */
     public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
+        return observe(state, seq, at, progress, takeFromFirstSeen, false);
+    }
+
+    /**
+     * Decides one record and updates {@code state}, as {@link #observe(StreamState, long, Position, long, boolean)};
+     * with {@code anyPartition}, the stream is taken as spanning partitions from its first record on.
+     *
+     * @param anyPartition whether the stream's records may be on any partition whatever was seen so far (the
+     *        null key: the partitioner spreads it). Its grace windows are then bounded by the slowest partition,
+     *        not by the partition it happened to be seen on first: an auditor reading a backlog one partition
+     *        ahead of another must not confirm as lost seqs that wait in the partition it has not read yet.
+     */
+    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen,
+            boolean anyPartition) {
+        Observation o = decide(state, seq, at, progress, takeFromFirstSeen);
+        if (anyPartition && o.verdict().reason() == null && !state.isNew()) {
+            state.spread();
+        }
+        return o;
+    }
+
+    private Observation decide(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
         if (seq < 0) {
             throw new IllegalArgumentException("negative seq " + seq);
         }

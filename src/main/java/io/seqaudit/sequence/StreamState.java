@@ -61,7 +61,10 @@ public final class StreamState {
         return home;
     }
 
-    /** True once records of this stream were seen on more than one partition. */
+    /**
+     * True once records of this stream were seen on more than one partition, or from the first record of a
+     * stream whose records may be on any partition (the null key): its grace is bounded by the slowest partition.
+     */
     public boolean multiPartition() {
         return multiPartition;
     }
@@ -121,6 +124,10 @@ public final class StreamState {
         home = partition;
         start = firstSeq;
         high = firstSeq - 1;
+    }
+
+    void spread() {
+        multiPartition = true;
     }
 
     void seenOn(int partition) {
