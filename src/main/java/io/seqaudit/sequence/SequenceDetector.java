@@ -73,6 +73,43 @@ public final class SequenceDetector {
         return o;
     }
 
+    /**
+     * Decides one record, replayed or not, and updates {@code state}, as
+     * {@link #observe(StreamState, long, Position, long, boolean, boolean)}. A replayed record (it carries
+     * {@code seqaudit-replay}) that the stream accepts is {@link Outcome#REPLAYED}; one for a seq already present
+     * is {@link Outcome#REPLAY_REDUNDANT}. An original arriving for a seq a replay filled is
+     * {@link Outcome#REPLAY_SUPERSEDED}, not a duplicate (a second one is).
+     */
+    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen,
+            boolean anyPartition, boolean replay) {
+        if (!state.isNew() && seq >= state.start() && seq <= state.high() && !isMissing(state, seq)) {
+            if (replay) {
+                state.touch(progress);
+                return new Observation(new Verdict(Outcome.REPLAY_REDUNDANT, null, null, null, null), null);
+            }
+            if (state.removeReplayed(seq)) {
+                state.touch(progress);
+                return new Observation(new Verdict(Outcome.REPLAY_SUPERSEDED, null, null, null, null), null);
+            }
+        }
+        Observation o = observe(state, seq, at, progress, takeFromFirstSeen, anyPartition);
+        if (replay && o.verdict().reason() == null && o.outcome() != Outcome.DUPLICATE) {
+            state.addReplayed(seq, maxRanges);
+            Verdict v = o.verdict();
+            return new Observation(new Verdict(Outcome.REPLAYED, v.opened(), v.filled(), null, null), o.forgotten());
+        }
+        return o;
+    }
+
+    private static boolean isMissing(StreamState state, long seq) {
+        for (MissingRange r : state.missing()) {
+            if (r.contains(seq)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Observation decide(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
         if (seq < 0) {
             throw new IllegalArgumentException("negative seq " + seq);

@@ -22,7 +22,8 @@ public final class StreamCodec {
     private static final int MULTI = 1;
     private static final int IDENTITY = 2;
     private static final int RECENT = 4;
-    private static final int KNOWN = MULTI | IDENTITY | RECENT;
+    private static final int REPLAYED = 8;
+    private static final int KNOWN = MULTI | IDENTITY | RECENT | REPLAYED;
 
     private StreamCodec() {
     }
@@ -42,7 +43,9 @@ public final class StreamCodec {
         }
         boolean recent = keepRecent && s.recent().size() > 0;
         ByteArrayOutputStream out = new ByteArrayOutputStream(32);
-        out.write((s.multiPartition() ? MULTI : 0) | (identity ? IDENTITY : 0) | (recent ? RECENT : 0));
+        List<long[]> replayed = s.replayed();
+        out.write((s.multiPartition() ? MULTI : 0) | (identity ? IDENTITY : 0) | (recent ? RECENT : 0)
+                | (replayed.isEmpty() ? 0 : REPLAYED));
         varint(out, s.home() + 1L);
         varint(out, s.start());
         varint(out, s.high() - s.start() + 1);
@@ -70,6 +73,15 @@ public final class StreamCodec {
                 varint(out, rp.seqAt(i));
                 varint(out, p.partition());
                 varint(out, p.offset());
+            }
+        }
+        if (!replayed.isEmpty()) {
+            varint(out, replayed.size());
+            long prevTo = 0;
+            for (long[] r : replayed) {
+                varint(out, r[0] - prevTo);
+                varint(out, r[1] - r[0]);
+                prevTo = r[1];
             }
         }
         return out.toByteArray();
@@ -116,6 +128,18 @@ public final class StreamCodec {
         }
         StreamState state = StreamState.restore(home, (flags & MULTI) != 0, start, high, duplicates, lastActivity,
                 missing, recent);
+        if ((flags & REPLAYED) != 0) {
+            int nr = in.count();
+            List<long[]> replayed = new ArrayList<>(nr);
+            long prevTo = 0;
+            for (int i = 0; i < nr; i++) {
+                long from = prevTo + in.varint();
+                long to = from + in.varint();
+                replayed.add(new long[] {from, to});
+                prevTo = to;
+            }
+            state.restoreReplayed(replayed);
+        }
         return new Decoded(state, ref);
     }
 
