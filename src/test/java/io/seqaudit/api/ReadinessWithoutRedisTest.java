@@ -75,8 +75,9 @@ class ReadinessWithoutRedisTest {
                 .body("status", equalTo("UP"))
                 .body(CHECK + ".status", equalTo("UP"))
                 .body(CHECK + ".data.redis", equalTo("down"))
-                // Well within the probe's timeoutSeconds (deploy/: 5s): the Redis PING is bounded at 1s.
-                .time(lessThan(3L), TimeUnit.SECONDS);
+                // Within the probe's timeoutSeconds (deploy/: 5s), or the probe would fail where the check does
+                // not: the Redis PING is bounded at 1s (a loaded CI machine adds the rest).
+                .time(lessThan(5000L), TimeUnit.MILLISECONDS);
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
 
