@@ -35,6 +35,11 @@ public class ReplayPublisher {
         this.transactionalId = config.replay().transactionalId().orElseGet(() -> "seqaudit-replayer-" + host());
     }
 
+    /** The transactional id: stable across restarts of this instance. */
+    public String transactionalId() {
+        return transactionalId;
+    }
+
     /** Publishes all records atomically. */
     public void publish(List<ProducerRecord<byte[], byte[]>> records) {
         KafkaProducer<byte[], byte[]> p = producer();

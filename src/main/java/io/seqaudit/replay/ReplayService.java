@@ -6,12 +6,10 @@ import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.metrics.ReplayMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Instance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,24 +33,20 @@ public class ReplayService {
     private final ReplayWork work;
     private final ReplayMetrics metrics;
     private final Optional<ReplaySource> source;
-    private final String owner = UUID.randomUUID().toString();
+    private final String owner;
     private volatile boolean running = true;
     private Thread thread;
     private double autoTokens;
     private long autoRefilledAt = System.nanoTime();
 
     public ReplayService(SeqauditConfig config, ReplayStore replays, ReplayWork work, ReplayMetrics metrics,
-            Instance<ReplaySource> sources) {
+            ReplaySources sources) {
         this.config = config;
         this.replays = replays;
         this.work = work;
         this.metrics = metrics;
-        String name = config.replay().source();
-        this.source = "none".equals(name) ? Optional.empty()
-                : sources.stream().filter(s -> s.name().equals(name)).findFirst();
-        if (!"none".equals(name) && source.isEmpty()) {
-            throw new IllegalStateException("seqaudit.replay.source=" + name + " but no such source is available");
-        }
+        this.source = sources.source();
+        this.owner = work.owner();
     }
 
     /** Whether a source of truth is configured: without one, losses are reported and never replayed. */
@@ -63,7 +57,6 @@ public class ReplayService {
     void start(@Observes StartupEvent ev) {
         config.topics().forEach(metrics::register);
         if (source.isEmpty()) {
-            LOG.info("No replay source configured (seqaudit.replay.source=none): losses are reported, not replayed");
             return;
         }
         thread = new Thread(this::loop, "seqaudit-replayer");

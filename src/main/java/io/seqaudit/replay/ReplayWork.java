@@ -56,6 +56,14 @@ public class ReplayWork {
         this.json = json;
     }
 
+    /**
+     * The owner name of this instance's leases: its transactional id, stable across restarts, so a replayer that
+     * crashed takes its leases back at once instead of waiting for them to expire.
+     */
+    String owner() {
+        return publisher.transactionalId();
+    }
+
     boolean lease(ReplayView r, String owner, Duration ttl) {
         return store.lease(store.keys(r.topic()).replayLease(r.id()), owner, ttl);
     }
