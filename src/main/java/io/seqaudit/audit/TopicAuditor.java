@@ -57,6 +57,9 @@ final class TopicAuditor {
     /** Producer epochs whose streams were expired: one of them that resumes is taken from where it resumes. */
     private final Set<FieldKey> expiredProducerEpochs = new HashSet<>();
     private String sweepCursor = "0";
+    /** The expiry sweep reads one page per interval: expiry is measured in days, the audit must not wait on it. */
+    private static final long SWEEP_INTERVAL_MS = 5_000;
+    private long nextSweep;
     private final int duplicatesKept;
     private final Map<Integer, Book> books = new HashMap<>();
     /** Streams with suspected ranges homed on an assigned partition: field → home. */
@@ -172,7 +175,9 @@ final class TopicAuditor {
             audit(records, caughtUp, positions, now, work, cp);
             if (records.isEmpty()) {
                 compactIdle(work);
-                sweep(work);
+                if (now >= nextSweep) {
+                    sweep(work);
+                }
             }
             promote(work);
             work.writeStreams(cp, home -> progressOf(work, home) - idleAfterMillis);
@@ -391,6 +396,7 @@ final class TopicAuditor {
         for (FieldKey f : expired) {
             work.touch(f, cache).expire = true;
         }
+        nextSweep = System.currentTimeMillis() + SWEEP_INTERVAL_MS;
     }
 
     /** Totals, for the gauges. */
