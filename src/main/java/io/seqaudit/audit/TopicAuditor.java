@@ -162,11 +162,11 @@ final class TopicAuditor {
      * Audits one poll's records of this topic (possibly none: a tick) and checkpoints them.
      *
      * @param records per partition, in offset order
-     * @param caughtUp partitions the consumer has read to their end (their progress follows the wall clock)
+     * @param caughtUp partitions the consumer has read to the end they had at a time: their progress may go there
      * @param now wall clock, epoch ms
      * @return true if applied; false if another owner moved a partition (call {@link #reload} and seek)
      */
-    boolean process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp,
+    boolean process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
             Map<Integer, Long> positions, long now) {
         topicProgressRefresh(records.isEmpty());
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -199,7 +199,7 @@ final class TopicAuditor {
         return false;
     }
 
-    private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp,
+    private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
             Map<Integer, Long> positions, long now, BatchWork work, Checkpoint cp) {
         for (Map.Entry<Integer, Book> e : books.entrySet()) {
             int p = e.getKey();
@@ -211,8 +211,9 @@ final class TopicAuditor {
                 progress = Math.max(progress, Math.min(rec.timestamp(), now));
                 auditRecord(rec, progress, work, cp);
             }
-            if (caughtUp.contains(p)) {
-                progress = Math.max(progress, now);
+            Long readUpTo = caughtUp.get(p);
+            if (readUpTo != null) {
+                progress = Math.max(progress, Math.min(readUpTo, now));
             }
             work.progress.put(p, progress);
             long next = list.isEmpty() ? (b.stored == null ? -1 : b.stored) : list.get(list.size() - 1).offset() + 1;
