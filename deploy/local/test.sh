@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# THE test command of the project: starts local Redis, PostgreSQL and Kafka, then runs `mvn -B verify`
-# in the repo root with Maven >= 3.9. Arguments, if any, replace `verify` (e.g. `test.sh -DskipTests validate`).
-# Exit status = Maven's.
+# THE test command of the project: checks deploy/ (promtool check/test rules, yamllint), starts local Redis,
+# PostgreSQL and Kafka, then runs `mvn -B verify` in the repo root with Maven >= 3.9. Arguments, if any, replace
+# `verify` (e.g. `test.sh -DskipTests validate`).
+# Exit status: Maven's, or 1 if the deploy/ checks failed (Maven still runs, so one run reports both).
 source "$(dirname "$0")/lib.sh"
 here="$(dirname "$0")"
+
+# Alert rules, their unit tests and YAML lint first: quick, and without a JVM.
+deploy_status=0
+bash "$here/../prometheus/check.sh" || deploy_status=$?
 
 bash "$here/redis.sh" start
 bash "$here/postgres.sh" start
@@ -20,4 +25,8 @@ cd "$SEQAUDIT_ROOT"
 # No -q: CI reads Surefire's "Tests run:" lines.
 status=0
 "$MVN" -B "${@:-verify}" || status=$?
+if ((deploy_status)); then
+  log "deploy/ checks failed (deploy/prometheus/check.sh, output above)"
+  ((status)) || status=1
+fi
 exit "$status"

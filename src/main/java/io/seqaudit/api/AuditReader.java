@@ -3,6 +3,8 @@ package io.seqaudit.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.replay.ReplayStore;
+import io.seqaudit.replay.ReplayView;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
@@ -28,11 +30,13 @@ import java.util.Map;
 public class AuditReader {
 
     private final StateStore store;
+    private final ReplayStore replayStore;
     private final SeqauditConfig config;
     private final ObjectMapper mapper;
 
-    public AuditReader(StateStore store, SeqauditConfig config, ObjectMapper mapper) {
+    public AuditReader(StateStore store, ReplayStore replayStore, SeqauditConfig config, ObjectMapper mapper) {
         this.store = store;
+        this.replayStore = replayStore;
         this.config = config;
         this.mapper = mapper;
     }
@@ -83,18 +87,37 @@ public class AuditReader {
         return m;
     }
 
-    /** Open gaps of a topic, optionally of one state, ordered by stream and seq, at most {@code limit}. */
+    /**
+     * Open gaps of a topic, optionally of one state, ordered by stream and seq, at most {@code limit}. A lost gap
+     * that a replay covers shows the replay's progress: {@code replaying}, {@code unrecoverable} or {@code failed}.
+     */
     public List<GapView> gaps(String topic, String state, int limit) {
         List<GapView> out = new ArrayList<>();
+        List<ReplayView> replays = replayStore.list(topic);
         for (String json : store.gaps(store.keys(topic), Integer.MAX_VALUE)) {
-            GapView g = read(json, GapView.class);
+            GapView g = withReplay(read(json, GapView.class), replays);
             if (state == null || state.equals(g.state())) {
                 out.add(g);
             }
         }
-        out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.indexOf('.'))))
+        out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.lastIndexOf('.'))))
                 .thenComparingLong(GapView::fromSeq));
         return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    private static GapView withReplay(GapView g, List<ReplayView> replays) {
+        if (!"lost".equals(g.state())) {
+            return g;
+        }
+        String prefix = g.id().substring(0, g.id().lastIndexOf('.') + 1);
+        for (ReplayView r : replays) {
+            if (r.id().startsWith(prefix) && r.fromSeq() <= g.fromSeq() && r.toSeq() >= g.toSeq()) {
+                String s = r.active() ? "replaying" : r.state();
+                return new GapView(g.id(), g.topic(), g.partition(), g.key(), g.keyBase64(), g.producer(), g.epoch(),
+                        g.fromSeq(), g.toSeq(), s, g.openedAt(), g.lostAt());
+            }
+        }
+        return g;
     }
 
     public List<DuplicateView> duplicates(String topic, int limit) {

@@ -24,7 +24,7 @@ import java.util.Set;
 public class AuditResource {
 
     private static final int MAX_LIMIT = 10_000;
-    private static final Set<String> STATES = Set.of("suspected", "lost");
+    private static final Set<String> STATES = Set.of("suspected", "lost", "replaying", "unrecoverable", "failed");
 
     private final AuditReader reader;
     private final SeqauditConfig config;

@@ -11,7 +11,8 @@ import java.util.List;
  * @param missing the missing ranges, ascending
  * @param duplicates how many duplicates the stream had
  * @param partition its home partition (first seen there)
- * @param multiPartition whether it was seen on more than one partition
+ * @param multiPartition whether it was seen on more than one partition (always, for the null key): its grace
+ *        is then bounded by the slowest partition
  */
 public record StreamView(String topic, String key, String keyBase64, String producer, long epoch, long startSeq,
         long nextExpectedSeq, long highestSeq, List<Range> missing, long duplicates, int partition,

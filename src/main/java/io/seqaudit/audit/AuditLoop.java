@@ -33,6 +33,7 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
 
     private static final Logger LOG = Logger.getLogger(AuditLoop.class);
     private static final long MAX_BACKOFF_MS = 30_000;
+    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<String, TopicAuditor> auditors;
@@ -107,7 +108,9 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             if (auditor.partitions().isEmpty() || (batch.isEmpty() && !isTick)) {
                 continue;
             }
-            if (auditor.process(batch, caughtUp(auditor), now)) {
+            // Caught-up partitions are confirmed on ticks only (one ListOffsets request); between ticks progress
+            // follows the records' timestamps.
+            if (auditor.process(batch, isTick ? caughtUp(auditor) : Set.of(), now)) {
                 batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
                         new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1)));
             } else {
@@ -130,12 +133,38 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         status = "running";
     }
 
+    /**
+     * Partitions read to their end as of now (call after taking {@code now}): their progress may jump to the wall
+     * clock. The consumer's own lag is not enough: it is measured against the high watermark of the partition's
+     * last fetch, whose records may have sat in the consumer's buffer for seconds while a slow audit worked
+     * through them; records appended since would then be taken as read, and a gap they fill reported lost before
+     * its grace ran out. So a lag of 0 is only a candidate, confirmed against the end offsets read now.
+     */
     private Set<Integer> caughtUp(TopicAuditor auditor) {
-        Set<Integer> out = new HashSet<>();
+        List<TopicPartition> candidates = new ArrayList<>();
         for (int p : auditor.partitions()) {
-            OptionalLong lag = consumer.currentLag(new TopicPartition(auditor.topic(), p));
+            TopicPartition tp = new TopicPartition(auditor.topic(), p);
+            OptionalLong lag = consumer.currentLag(tp);
             if (lag.isPresent() && lag.getAsLong() == 0) {
-                out.add(p);
+                candidates.add(tp);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return Set.of();
+        }
+        Map<TopicPartition, Long> end;
+        try {
+            end = consumer.endOffsets(candidates, END_OFFSETS_TIMEOUT);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            LOG.debugf("Cannot read the end offsets of %s (%s): progress follows the records", candidates,
+                    e.getMessage());
+            return Set.of();
+        }
+        Set<Integer> out = new HashSet<>();
+        for (TopicPartition tp : candidates) {
+            Long e = end.get(tp);
+            if (e != null && consumer.position(tp) >= e) {
+                out.add(tp.partition());
             }
         }
         return out;

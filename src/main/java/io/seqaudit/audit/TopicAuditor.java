@@ -7,6 +7,7 @@ import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.sequence.SequenceDetector.Observation;
 import io.seqaudit.sequence.StreamState;
+import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.StateStore;
@@ -244,7 +245,10 @@ final class TopicAuditor {
         }
         Position at = new Position(rec.partition(), rec.offset());
         boolean takeFromFirstSeen = joinedLate || expiredProducerEpochs.contains(new FieldKey(peHash));
-        Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen);
+        // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
+        boolean replay = rec.headers().lastHeader(SeqauditHeaders.REPLAY) != null;
+        Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null,
+                replay);
         if (o.verdict().reason() != null) {
             work.invalid(o.verdict().reason());
             return;

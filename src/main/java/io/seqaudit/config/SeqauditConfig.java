@@ -27,6 +27,9 @@ public interface SeqauditConfig {
     /** The audit state in Redis. */
     State state();
 
+    /** Repairing confirmed losses from the business's source of truth. */
+    Replay replay();
+
     /** The REST API under {@code /api/v1}: who may call it and how often. */
     Api api();
 
@@ -101,6 +104,153 @@ public interface SeqauditConfig {
          */
         @WithDefault("7d")
         Duration expireAfter();
+    }
+
+    /** Settings of the replay of lost records (see docs/replay-sources.md). */
+    interface Replay {
+
+        /**
+         * Where lost records are fetched from: {@code none} (losses are reported, never replayed), {@code http}
+         * (the application's callback) or {@code jdbc} (an outbox table in PostgreSQL). Default none.
+         */
+        @WithDefault("none")
+        String source();
+
+        /** Replay every confirmed loss automatically (needs a source). Default false. */
+        @WithDefault("false")
+        boolean auto();
+
+        /** Most replays the automatic mode starts per second. Default 2. */
+        @WithDefault("2")
+        double autoRate();
+
+        /** Most replays in progress (not yet repaired, unrecoverable or failed) at once. Default 20. */
+        @WithDefault("20")
+        int maxConcurrent();
+
+        /** Most seqs one replay may cover. Default 10000. */
+        @WithDefault("10000")
+        long maxRange();
+
+        /** How often the replayer looks for work. Default 500ms. */
+        @WithDefault("500ms")
+        Duration interval();
+
+        /** Fetches from the source before a replay is {@code failed}. Default 3. */
+        @WithDefault("3")
+        int maxFetches();
+
+        /**
+         * Kafka transactional id of the replay producer; a restarted replayer with the same id fences its former
+         * self and aborts what it left half published. Default {@code seqaudit-replayer-<host name>}.
+         */
+        Optional<String> transactionalId();
+
+        /** The {@code http} source. */
+        Http http();
+
+        /** The {@code jdbc} source. */
+        Jdbc jdbc();
+
+        /** Settings of the {@code http} source: a GET to the application's callback. */
+        interface Http {
+
+            /**
+             * The callback's URL template, an absolute http(s) URL, e.g.
+             * {@code http://127.0.0.1:8080/seqaudit/replay?topic={topic}&key={keyBase64}&producer={producer}&epoch={epoch}&from={fromSeq}&to={toSeq}}.
+             * Placeholders (each replaced percent-encoded): {@code {topic} {key} {keyBase64} {keyNull} {producer}
+             * {epoch} {fromSeq} {toSeq} {replayId}}. Required when {@code seqaudit.replay.source=http}.
+             */
+            Optional<String> url();
+
+            /** The longest one attempt may take, from connecting to the last byte of the answer. Default 5s. */
+            @WithDefault("5s")
+            Duration timeout();
+
+            /**
+             * Attempts per fetch (the first one included) when the callback is unreachable, times out or answers
+             * 5xx or 429. Default 5.
+             */
+            @WithDefault("5")
+            int maxAttempts();
+
+            /** The pause after the first failed attempt; it doubles after each further one. Default 200ms. */
+            @WithDefault("200ms")
+            Duration backoff();
+
+            /**
+             * The longest pause between two attempts: caps the doubling backoff and a {@code Retry-After} the
+             * callback asks for. Default 5s.
+             */
+            @WithDefault("5s")
+            Duration maxBackoff();
+        }
+
+        /**
+         * Settings of the {@code jdbc} source: an outbox table read with plain JDBC. Table and column names are
+         * unquoted SQL identifiers (letters, digits, underscore, not starting with a digit; the table may be
+         * {@code schema.table}), checked at start.
+         */
+        interface Jdbc {
+
+            /**
+             * The JDBC URL, e.g. {@code jdbc:postgresql://127.0.0.1:5432/seqaudit}. Required when
+             * {@code seqaudit.replay.source=jdbc}.
+             */
+            Optional<String> url();
+
+            /** The database user. Default: none (the driver's default, or the one in the URL). */
+            Optional<String> username();
+
+            /** The database user's password. Default: none. */
+            Optional<String> password();
+
+            /** The longest connecting or one query may take. Default 5s. */
+            @WithDefault("5s")
+            Duration timeout();
+
+            /** The outbox table, optionally {@code schema.table}. Default {@code seqaudit_outbox}. */
+            @WithDefault("seqaudit_outbox")
+            String table();
+
+            /** The column holding the topic (text). Default {@code topic}. */
+            @WithDefault("topic")
+            String topicColumn();
+
+            /** The column holding the record key (bytea, null for the null key). Default {@code record_key}. */
+            @WithDefault("record_key")
+            String keyColumn();
+
+            /** The column holding the producer id (text). Default {@code producer}. */
+            @WithDefault("producer")
+            String producerColumn();
+
+            /** The column holding the producer epoch (bigint). Default {@code epoch}. */
+            @WithDefault("epoch")
+            String epochColumn();
+
+            /** The column holding the seq (bigint). Default {@code seq}. */
+            @WithDefault("seq")
+            String seqColumn();
+
+            /** The column holding the record value (bytea, null for a tombstone). Default {@code payload}. */
+            @WithDefault("payload")
+            String valueColumn();
+
+            /**
+             * The column holding the application's headers (jsonb {@code {"name": "base64 value"}}, nullable).
+             * Default {@code headers}.
+             */
+            @WithDefault("headers")
+            String headersColumn();
+
+            /**
+             * Whether seqaudit creates the outbox table (with the configured names) and its indexes if missing, at
+             * start. Default false: the application owns its schema.
+             */
+            @WithDefault("false")
+            boolean migrate();
+        }
     }
 
     /** Settings of the REST API under {@code /api/v1} (health, metrics and OpenAPI are never affected). */

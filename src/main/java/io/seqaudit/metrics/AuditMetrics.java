@@ -26,8 +26,14 @@ public class AuditMetrics {
     private final MeterRegistry registry;
     private final Map<String, TopicMeters> topics = new ConcurrentHashMap<>();
 
+    /** The stages {@link #failure} is called with; registered at zero so alerts and dashboards see them early. */
+    public static final String[] FAILURE_STAGES = {"redis", "kafka", "audit"};
+
     public AuditMetrics(MeterRegistry registry) {
         this.registry = registry;
+        for (String stage : FAILURE_STAGES) {
+            registry.counter("seqaudit.failures", "stage", stage);
+        }
     }
 
     private final class TopicMeters {

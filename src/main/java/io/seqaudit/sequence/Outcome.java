@@ -20,7 +20,13 @@ public enum Outcome {
     /** No seqaudit headers at all. */
     UNSTAMPED,
     /** Headers present but malformed, or a seq jump beyond the cap: counted with a reason. */
-    INVALID;
+    INVALID,
+    /** A record republished by a replay (header {@code seqaudit-replay}) that filled a missing seq. */
+    REPLAYED,
+    /** A replayed record for a seq already present: nothing to repair. */
+    REPLAY_REDUNDANT,
+    /** An original that arrived after its replay had filled the seq: not a business duplicate. */
+    REPLAY_SUPERSEDED;
 
     private final String tag = name().toLowerCase(Locale.ROOT);
 

@@ -52,6 +52,65 @@ public final class SequenceDetector {
      * @return the verdict, and a range dropped to respect {@code maxRanges} if any
      */
     public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
+        return observe(state, seq, at, progress, takeFromFirstSeen, false);
+    }
+
+    /**
+     * Decides one record and updates {@code state}, as {@link #observe(StreamState, long, Position, long, boolean)};
+     * with {@code anyPartition}, the stream is taken as spanning partitions from its first record on.
+     *
+     * @param anyPartition whether the stream's records may be on any partition whatever was seen so far (the
+     *        null key: the partitioner spreads it). Its grace windows are then bounded by the slowest partition,
+     *        not by the partition it happened to be seen on first: an auditor reading a backlog one partition
+     *        ahead of another must not confirm as lost seqs that wait in the partition it has not read yet.
+     */
+    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen,
+            boolean anyPartition) {
+        Observation o = decide(state, seq, at, progress, takeFromFirstSeen);
+        if (anyPartition && o.verdict().reason() == null && !state.isNew()) {
+            state.spread();
+        }
+        return o;
+    }
+
+    /**
+     * Decides one record, replayed or not, and updates {@code state}, as
+     * {@link #observe(StreamState, long, Position, long, boolean, boolean)}. A replayed record (it carries
+     * {@code seqaudit-replay}) that the stream accepts is {@link Outcome#REPLAYED}; one for a seq already present
+     * is {@link Outcome#REPLAY_REDUNDANT}. An original arriving for a seq a replay filled is
+     * {@link Outcome#REPLAY_SUPERSEDED}, not a duplicate (a second one is).
+     */
+    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen,
+            boolean anyPartition, boolean replay) {
+        if (!state.isNew() && seq >= state.start() && seq <= state.high() && !isMissing(state, seq)) {
+            if (replay) {
+                state.touch(progress);
+                return new Observation(new Verdict(Outcome.REPLAY_REDUNDANT, null, null, null, null), null);
+            }
+            if (state.removeReplayed(seq)) {
+                state.touch(progress);
+                return new Observation(new Verdict(Outcome.REPLAY_SUPERSEDED, null, null, null, null), null);
+            }
+        }
+        Observation o = observe(state, seq, at, progress, takeFromFirstSeen, anyPartition);
+        if (replay && o.verdict().reason() == null && o.outcome() != Outcome.DUPLICATE) {
+            state.addReplayed(seq, maxRanges);
+            Verdict v = o.verdict();
+            return new Observation(new Verdict(Outcome.REPLAYED, v.opened(), v.filled(), null, null), o.forgotten());
+        }
+        return o;
+    }
+
+    private static boolean isMissing(StreamState state, long seq) {
+        for (MissingRange r : state.missing()) {
+            if (r.contains(seq)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Observation decide(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
         if (seq < 0) {
             throw new IllegalArgumentException("negative seq " + seq);
         }

@@ -23,6 +23,8 @@ public final class StreamState {
     private long duplicates;
     private long lastActivity;
     private final List<MissingRange> missing;
+    /** Seqs filled by replays, as disjoint ascending [from, to] pairs: an original arriving later is superseded. */
+    private final List<long[]> replayed = new ArrayList<>(0);
     private final RecentPositions recent;
 
     public StreamState() {
@@ -49,7 +51,60 @@ public final class StreamState {
 
     /** A deep copy, for working on during a batch. */
     public StreamState copy() {
-        return restore(home, multiPartition, start, high, duplicates, lastActivity, missing, recent);
+        StreamState c = restore(home, multiPartition, start, high, duplicates, lastActivity, missing, recent);
+        replayed.forEach(r -> c.replayed.add(r.clone()));
+        return c;
+    }
+
+    /** Seqs filled by replays, as [from, to] pairs, ascending; a copy. */
+    public List<long[]> replayed() {
+        List<long[]> out = new ArrayList<>(replayed.size());
+        replayed.forEach(r -> out.add(r.clone()));
+        return out;
+    }
+
+    /** Restores the replayed ranges read back from storage. */
+    public void restoreReplayed(List<long[]> ranges) {
+        replayed.clear();
+        ranges.forEach(r -> replayed.add(r.clone()));
+    }
+
+    void addReplayed(long seq, int cap) {
+        int i = 0;
+        while (i < replayed.size() && replayed.get(i)[1] < seq - 1) {
+            i++;
+        }
+        if (i < replayed.size() && replayed.get(i)[0] <= seq + 1) {
+            long[] r = replayed.get(i);
+            r[0] = Math.min(r[0], seq);
+            r[1] = Math.max(r[1], seq);
+            if (i + 1 < replayed.size() && replayed.get(i + 1)[0] <= r[1] + 1) {
+                r[1] = Math.max(r[1], replayed.remove(i + 1)[1]);
+            }
+        } else {
+            replayed.add(i, new long[] {seq, seq});
+        }
+        while (replayed.size() > cap) {
+            replayed.remove(0);
+        }
+    }
+
+    /** Removes a seq from the replayed ranges; true if it was there. */
+    boolean removeReplayed(long seq) {
+        for (int i = 0; i < replayed.size(); i++) {
+            long[] r = replayed.get(i);
+            if (seq >= r[0] && seq <= r[1]) {
+                replayed.remove(i);
+                if (seq < r[1]) {
+                    replayed.add(i, new long[] {seq + 1, r[1]});
+                }
+                if (seq > r[0]) {
+                    replayed.add(i, new long[] {r[0], seq - 1});
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean isNew() {
@@ -61,7 +116,10 @@ public final class StreamState {
         return home;
     }
 
-    /** True once records of this stream were seen on more than one partition. */
+    /**
+     * True once records of this stream were seen on more than one partition, or from the first record of a
+     * stream whose records may be on any partition (the null key): its grace is bounded by the slowest partition.
+     */
     public boolean multiPartition() {
         return multiPartition;
     }
@@ -121,6 +179,10 @@ public final class StreamState {
         home = partition;
         start = firstSeq;
         high = firstSeq - 1;
+    }
+
+    void spread() {
+        multiPartition = true;
     }
 
     void seenOn(int partition) {

@@ -168,9 +168,10 @@ final class StreamCounters {
     }
 
     private Map<StreamKey, Counter> stripeFor(StreamKey key) {
-        int h = key.hashCode();
-        h ^= h >>> 16; // mix high bits in: many hashCodes differ only there
-        return stripes[h & mask];
+        // The stripe comes from the TOP bits of a multiplicative hash: the stripe's own HashMap buckets by the
+        // low bits, and a stripe chosen by those same bits would leave most of its buckets empty (long chains).
+        int h = key.hashCode() * 0x9E3779B9;
+        return stripes[(h >>> 16) & mask];
     }
 
     /** Value-equal identity for lookups: wraps arrays without copying (the common, hot path). */

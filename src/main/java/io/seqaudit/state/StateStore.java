@@ -37,10 +37,16 @@ public class StateStore {
     private final String prefix;
     private volatile String sha;
 
+    @jakarta.inject.Inject
     public StateStore(Redis redis, SeqauditConfig config) {
+        this(redis, config.state().timeout(), config.state().prefix());
+    }
+
+    /** For use outside CDI (tests, tools): the Redis client, the timeout of one call and the key prefix. */
+    public StateStore(Redis redis, Duration timeout, String prefix) {
         this.redis = redis;
-        this.timeout = config.state().timeout();
-        this.prefix = config.state().prefix();
+        this.timeout = timeout;
+        this.prefix = prefix;
     }
 
     public TopicKeys keys(String topic) {
@@ -181,6 +187,48 @@ public class StateStore {
         scan(keys.expired(), (f, v) -> out.add(new FieldKey(f)), Integer.MAX_VALUE);
         return out;
     }
+
+    /** A text hash field, or null. */
+    public String hashGet(String key, String field) {
+        Response r = send(Request.cmd(Command.HGET).arg(key).arg(field));
+        return r == null ? null : r.toString();
+    }
+
+    /** Every field of a text hash. */
+    public Map<String, String> hashAll(String key) {
+        Map<String, String> out = new LinkedHashMap<>();
+        scan(key, (f, v) -> out.put(new String(f, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)),
+                Integer.MAX_VALUE);
+        return out;
+    }
+
+    /** Sets a hash field only if absent; true if set. */
+    public boolean hashPutIfAbsent(String key, String field, String value) {
+        return send(Request.cmd(Command.HSETNX).arg(key).arg(field).arg(value)).toLong() == 1L;
+    }
+
+    public void hashPut(String key, String field, String value) {
+        send(Request.cmd(Command.HSET).arg(key).arg(field).arg(value));
+    }
+
+    /**
+     * Takes or renews a lease: true if {@code owner} holds {@code key} for {@code ttl} now. A lease that its
+     * holder stopped renewing (it crashed) expires and another instance takes it.
+     */
+    public boolean lease(String key, String owner, Duration ttl) {
+        Response r = send(Request.cmd(Command.EVAL).arg(LEASE).arg(1).arg(key).arg(owner).arg(ttl.toMillis()));
+        return r.toLong() == 1L;
+    }
+
+    public void release(String key, String owner) {
+        send(Request.cmd(Command.EVAL).arg(RELEASE).arg(1).arg(key).arg(owner));
+    }
+
+    private static final String LEASE = "local c = redis.call('GET', KEYS[1]) "
+            + "if c == false or c == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
+            + "return 0";
+    private static final String RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+            + "return redis.call('DEL', KEYS[1]) end return 0";
 
     /** Number of streams stored for a topic. */
     public long streamCount(TopicKeys keys) {

@@ -22,7 +22,8 @@ public final class StreamCodec {
     private static final int MULTI = 1;
     private static final int IDENTITY = 2;
     private static final int RECENT = 4;
-    private static final int KNOWN = MULTI | IDENTITY | RECENT;
+    private static final int REPLAYED = 8;
+    private static final int KNOWN = MULTI | IDENTITY | RECENT | REPLAYED;
 
     private StreamCodec() {
     }
@@ -42,7 +43,9 @@ public final class StreamCodec {
         }
         boolean recent = keepRecent && s.recent().size() > 0;
         ByteArrayOutputStream out = new ByteArrayOutputStream(32);
-        out.write((s.multiPartition() ? MULTI : 0) | (identity ? IDENTITY : 0) | (recent ? RECENT : 0));
+        List<long[]> replayed = s.replayed();
+        out.write((s.multiPartition() ? MULTI : 0) | (identity ? IDENTITY : 0) | (recent ? RECENT : 0)
+                | (replayed.isEmpty() ? 0 : REPLAYED));
         varint(out, s.home() + 1L);
         varint(out, s.start());
         varint(out, s.high() - s.start() + 1);
@@ -72,6 +75,15 @@ public final class StreamCodec {
                 varint(out, p.offset());
             }
         }
+        if (!replayed.isEmpty()) {
+            varint(out, replayed.size());
+            long prevTo = 0;
+            for (long[] r : replayed) {
+                varint(out, r[0] - prevTo);
+                varint(out, r[1] - r[0]);
+                prevTo = r[1];
+            }
+        }
         return out.toByteArray();
     }
 
@@ -87,7 +99,7 @@ public final class StreamCodec {
         long high = start + in.varint() - 1;
         long duplicates = in.varint();
         long lastActivity = in.varint();
-        int n = (int) in.varint();
+        int n = in.count();
         List<MissingRange> missing = new ArrayList<>(n);
         long prev = start;
         for (int i = 0; i < n; i++) {
@@ -99,12 +111,15 @@ public final class StreamCodec {
         StreamRef ref = null;
         if ((flags & IDENTITY) != 0) {
             byte[] key = in.bytes();
-            String producer = new String(in.bytes(), StandardCharsets.UTF_8);
-            ref = new StreamRef(topic, key, producer, in.varint());
+            byte[] producer = in.bytes();
+            if (producer == null) {
+                throw new IllegalArgumentException("stream identity without producer");
+            }
+            ref = new StreamRef(topic, key, new String(producer, StandardCharsets.UTF_8), in.varint());
         }
         RecentPositions recent = new RecentPositions();
         if ((flags & RECENT) != 0) {
-            int r = (int) in.varint();
+            int r = in.count();
             for (int i = 0; i < r; i++) {
                 long seq = in.varint();
                 int partition = (int) in.varint();
@@ -113,6 +128,18 @@ public final class StreamCodec {
         }
         StreamState state = StreamState.restore(home, (flags & MULTI) != 0, start, high, duplicates, lastActivity,
                 missing, recent);
+        if ((flags & REPLAYED) != 0) {
+            int nr = in.count();
+            List<long[]> replayed = new ArrayList<>(nr);
+            long prevTo = 0;
+            for (int i = 0; i < nr; i++) {
+                long from = prevTo + in.varint();
+                long to = from + in.varint();
+                replayed.add(new long[] {from, to});
+                prevTo = to;
+            }
+            state.restoreReplayed(replayed);
+        }
         return new Decoded(state, ref);
     }
 
@@ -162,13 +189,24 @@ public final class StreamCodec {
             throw new IllegalArgumentException("varint too long");
         }
 
+        /** A count of items that take at least one byte each: never more than the bytes left. */
+        int count() {
+            long n = varint();
+            if (n < 0 || n > b.length - pos) {
+                throw new IllegalArgumentException("count " + n + " beyond the stream state");
+            }
+            return (int) n;
+        }
+
         byte[] bytes() {
             long len = varint();
             if (len == 0) {
                 return null;
             }
-            int n = Math.toIntExact(len - 1);
-            need(n);
+            if (len < 0 || len - 1 > b.length - pos) {
+                throw new IllegalArgumentException("truncated stream state");
+            }
+            int n = (int) (len - 1);
             byte[] out = new byte[n];
             System.arraycopy(b, pos, out, 0, n);
             pos += n;

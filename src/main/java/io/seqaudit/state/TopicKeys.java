@@ -67,6 +67,16 @@ public record TopicKeys(String prefix, String topic) {
         return key("expired");
     }
 
+    /** replay id → replay JSON. */
+    public String replays() {
+        return key("replays");
+    }
+
+    /** The lease of one replay: held by the replayer instance working on it. */
+    public String replayLease(String replayId) {
+        return key("lease:" + replayId);
+    }
+
     /** The keys in the order the checkpoint script expects them. */
     public List<String> checkpointKeys() {
         return List.of(offsets(), cover(), progress(), streams(), gaps(), open(), totals(), duplicates(),

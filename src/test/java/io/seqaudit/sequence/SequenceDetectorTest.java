@@ -281,6 +281,22 @@ class SequenceDetectorTest {
     }
 
     @Test
+    void streamOnAnyPartitionSpansPartitionsFromItsFirstRecord() {
+        // The null key: its next records may wait on a partition not read yet, whatever was seen so far.
+        assertThat(detector.observe(state, 0, new Position(3, 10), T0, false, true).outcome())
+                .isEqualTo(Outcome.IN_ORDER);
+        assertThat(state.multiPartition()).isTrue();
+        assertThat(state.home()).isEqualTo(3);
+
+        // An invalid first record leaves a new stream as it was.
+        StreamState other = new StreamState();
+        assertThat(detector.observe(other, 5_000, new Position(3, 0), T0, false, true).outcome())
+                .isEqualTo(Outcome.INVALID);
+        assertThat(other.isNew()).isTrue();
+        assertThat(other.multiPartition()).isFalse();
+    }
+
+    @Test
     void copyIsIndependent() {
         feed(0, T0);
         feed(4, T0 + 10); // 1..3 missing

@@ -1,0 +1,235 @@
+package io.seqaudit.replay;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seqaudit.sequence.MissingRange;
+import io.seqaudit.stamp.SeqauditHeaders;
+import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.StateStore;
+import io.seqaudit.state.StreamCodec;
+import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TopicKeys;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The steps of one replay, each a pure transition from one stored {@link ReplayView} to the next: publish
+ * (fetch from the source, publish what the auditor still misses) and verify (every published seq arrived).
+ * Reads the auditor's state in Redis and the topic's last committed offsets. Used by the replayer's thread.
+ */
+@ApplicationScoped
+public class ReplayWork {
+
+    private final StateStore store;
+    private final ReplayPublisher publisher;
+    private final Map<String, Object> kafkaConfig;
+    private final ObjectMapper json;
+    private Admin admin;
+
+    public ReplayWork(StateStore store, ReplayPublisher publisher,
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, ObjectMapper json) {
+        this.store = store;
+        this.publisher = publisher;
+        this.kafkaConfig = kafkaConfig;
+        this.json = json;
+    }
+
+    /**
+     * The owner name of this instance's leases: its transactional id, stable across restarts, so a replayer that
+     * crashed takes its leases back at once instead of waiting for them to expire.
+     */
+    String owner() {
+        return publisher.transactionalId();
+    }
+
+    boolean lease(ReplayView r, String owner, Duration ttl) {
+        return store.lease(store.keys(r.topic()).replayLease(r.id()), owner, ttl);
+    }
+
+    /** Fetches and publishes a pending replay; returns it unchanged if the auditor is behind (try again later). */
+    ReplayView publish(ReplayView r, ReplaySource source, int maxFetches) {
+        if (!auditorCaughtUp(r.topic())) {
+            return r;
+        }
+        StreamRef ref = ref(r);
+        Set<Long> still = stillMissing(r, ref);
+        String now = Instant.now().toString();
+        if (still.isEmpty()) {
+            return r.with(ReplayView.REPAIRED, 0, List.of(), null, r.fetches(), now);
+        }
+        ReplaySource.Fetched fetched;
+        try {
+            fetched = source.fetch(new ReplaySource.Request(r.id(), r.topic(), ref.key(), r.producer(), r.epoch(),
+                    r.fromSeq(), r.toSeq()));
+        } catch (ReplaySourceException e) {
+            int fetches = r.fetches() + 1;
+            return r.with(fetches >= maxFetches ? ReplayView.FAILED : ReplayView.PENDING, 0, List.of(),
+                    e.getMessage(), fetches, now);
+        }
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        Set<Long> found = new HashSet<>();
+        for (ReplaySource.SourceRecord rec : fetched.records()) {
+            if (still.contains(rec.seq()) && found.add(rec.seq())) {
+                out.add(record(r, ref, rec));
+            }
+        }
+        List<Long> missing = still.stream().filter(s -> !found.contains(s)).sorted().collect(Collectors.toList());
+        if (!out.isEmpty()) {
+            try {
+                publisher.publish(out);
+            } catch (KafkaException e) {
+                return r.with(ReplayView.PENDING, 0, List.of(), "publish failed: " + e, r.fetches() + 1, now);
+            }
+        }
+        String state = out.isEmpty() ? ReplayView.UNRECOVERABLE : ReplayView.PUBLISHED;
+        return r.with(state, out.size(), missing, null, r.fetches() + 1, now);
+    }
+
+    /** A published replay is done once the auditor misses no seq of it except those the source lacks. */
+    ReplayView verify(ReplayView r) {
+        if (!auditorCaughtUp(r.topic())) {
+            return r;
+        }
+        Set<Long> still = stillMissing(r, ref(r));
+        if (!r.missingInSource().containsAll(still)) {
+            return r; // published seqs not seen yet
+        }
+        String state = r.missingInSource().isEmpty() ? ReplayView.REPAIRED : ReplayView.UNRECOVERABLE;
+        return r.with(state, r.republished(), r.missingInSource(), r.error(), r.fetches(), Instant.now().toString());
+    }
+
+    /** The replayed record: the source's value and headers, the original seqaudit headers, the replay id. */
+    private static ProducerRecord<byte[], byte[]> record(ReplayView r, StreamRef ref, ReplaySource.SourceRecord rec) {
+        RecordHeaders h = new RecordHeaders();
+        if (rec.headers() != null) {
+            rec.headers().forEach((name, value) -> {
+                if (!name.startsWith("seqaudit-")) {
+                    h.add(name, value);
+                }
+            });
+        }
+        h.add(SeqauditHeaders.PRODUCER, r.producer().getBytes(StandardCharsets.UTF_8));
+        h.add(SeqauditHeaders.EPOCH, SeqauditHeaders.encodeLong(r.epoch()));
+        h.add(SeqauditHeaders.SEQ, SeqauditHeaders.encodeLong(rec.seq()));
+        h.add(SeqauditHeaders.REPLAY, r.id().getBytes(StandardCharsets.UTF_8));
+        return new ProducerRecord<>(r.topic(), null, null, ref.key(), rec.value(), h);
+    }
+
+    /** Seqs of the replay's range that the auditor misses now. */
+    Set<Long> stillMissing(ReplayView r, StreamRef ref) {
+        TopicKeys keys = store.keys(r.topic());
+        Set<Long> out = new TreeSet<>();
+        byte[] blob = store.streams(keys, List.of(new FieldKey(ref.field()))).get(new FieldKey(ref.field()));
+        if (blob == null) {
+            return out;
+        }
+        for (MissingRange m : StreamCodec.decode(r.topic(), blob).state().missing()) {
+            for (long s = Math.max(m.from(), r.fromSeq()); s <= Math.min(m.to(), r.toSeq()); s++) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Whether the auditor has read every partition of the topic up to its last committed offset. */
+    boolean auditorCaughtUp(String topic) {
+        try {
+            Admin a = admin();
+            List<TopicPartition> parts = a.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(topic).partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, OffsetSpec> specs = new java.util.HashMap<>();
+            parts.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
+            var ends = a.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                    .get(10, TimeUnit.SECONDS);
+            Map<Integer, Long> audited = store.partitionValues(store.keys(topic).offsets());
+            for (TopicPartition tp : parts) {
+                if (audited.getOrDefault(tp.partition(), 0L) < ends.get(tp).offset()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        }
+    }
+
+    /** Lost gaps of a topic that no replay covers yet, cut to at most {@code maxRange} seqs each. */
+    List<ReplayTarget> lostGapsWithoutReplay(String topic, List<ReplayView> replays, long maxRange) {
+        List<ReplayTarget> out = new ArrayList<>();
+        for (String g : store.gaps(store.keys(topic), Integer.MAX_VALUE)) {
+            JsonNode n = read(g);
+            if (!"lost".equals(n.path("state").asText())) {
+                continue;
+            }
+            byte[] key = n.path("keyBase64").isNull() ? null : Base64.getDecoder().decode(n.path("keyBase64").asText());
+            StreamRef ref = new StreamRef(topic, key, n.path("producer").asText(), n.path("epoch").asLong());
+            long from = n.path("fromSeq").asLong();
+            long to = Math.min(n.path("toSeq").asLong(), from + maxRange - 1);
+            boolean covered = replays.stream().anyMatch(r -> r.producer().equals(ref.producer())
+                    && r.epoch() == ref.epoch() && ref.replayId(r.fromSeq(), r.toSeq()).equals(r.id())
+                    && r.fromSeq() <= from && r.toSeq() >= to);
+            if (!covered) {
+                out.add(new ReplayTarget(ref, from, to, n.path("id").asText()));
+            }
+        }
+        return out;
+    }
+
+    /** The gap JSON stored by the auditor, or null if no such gap is open. */
+    public JsonNode gapOf(String topic, String gapId) {
+        String v = store.hashGet(store.keys(topic).gaps(), gapId);
+        return v == null ? null : read(v);
+    }
+
+    private JsonNode read(String v) {
+        try {
+            return json.readTree(v);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt gap record: " + e.getMessage(), e);
+        }
+    }
+
+    private static StreamRef ref(ReplayView r) {
+        byte[] key = r.keyBase64() == null ? null : Base64.getDecoder().decode(r.keyBase64());
+        return new StreamRef(r.topic(), key, r.producer(), r.epoch());
+    }
+
+    private synchronized Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(kafkaConfig);
+        }
+        return admin;
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+    }
+}

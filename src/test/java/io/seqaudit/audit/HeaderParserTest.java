@@ -1,0 +1,295 @@
+package io.seqaudit.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HeaderParserTest {
+
+    private static final String VALID_PRODUCER = "orders-service-1";
+    private static final byte[] HUGE_DIGITS = repeat('7', 100 * 1024);
+
+    private final RecordHeaders headers = new RecordHeaders();
+    private Stamp last;
+
+    /** Every parse result of a test, checked after it: a reason must be one the metrics registered. */
+    @AfterEach
+    void reasonIsAlwaysARegisteredOne() {
+        if (last != null && !last.valid() && !last.unstamped()) {
+            assertThat(HeaderParser.REASONS).contains(last.problem());
+        }
+    }
+
+    private Stamp parse() {
+        last = HeaderParser.parse(headers);
+        return last;
+    }
+
+    private RecordHeaders stamp(byte[] producer, byte[] epoch, byte[] seq) {
+        headers.add(HeaderParser.PRODUCER, producer);
+        headers.add(HeaderParser.EPOCH, epoch);
+        headers.add(HeaderParser.SEQ, seq);
+        return headers;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] repeat(char c, int n) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) c);
+        return b;
+    }
+
+    private Stamp withSeq(byte[] seq) {
+        stamp(ascii(VALID_PRODUCER), ascii("3"), seq);
+        return parse();
+    }
+
+    private Stamp withEpoch(byte[] epoch) {
+        stamp(ascii(VALID_PRODUCER), epoch, ascii("5"));
+        return parse();
+    }
+
+    private Stamp withProducer(byte[] producer) {
+        stamp(producer, ascii("3"), ascii("5"));
+        return parse();
+    }
+
+    // ---- valid and unstamped ----
+
+    @Test
+    void readsValidStamp() {
+        Stamp s = withSeq(ascii("42"));
+
+        assertThat(s.valid()).isTrue();
+        assertThat(s.problem()).isNull();
+        assertThat(s.producer()).isEqualTo(VALID_PRODUCER);
+        assertThat(s.epoch()).isEqualTo(3);
+        assertThat(s.seq()).isEqualTo(42);
+    }
+
+    @Test
+    void acceptsZeroSeqAndEpoch() {
+        stamp(ascii("p"), ascii("0"), ascii("0"));
+        Stamp s = parse();
+
+        assertThat(s.valid()).isTrue();
+        assertThat(s.epoch()).isZero();
+        assertThat(s.seq()).isZero();
+    }
+
+    @Test
+    void recordWithoutAnySeqauditHeaderIsUnstamped() {
+        headers.add("traceparent", ascii("00-abc-def-01"));
+        Stamp s = parse();
+
+        assertThat(s.valid()).isFalse();
+        assertThat(s.unstamped()).isTrue();
+        assertThat(s.problem()).isEqualTo(Stamp.UNSTAMPED);
+    }
+
+    @Test
+    void recordWithoutHeadersAtAllIsUnstamped() {
+        assertThat(parse().unstamped()).isTrue();
+    }
+
+    // ---- one header missing ----
+
+    @Test
+    void missingProducerIsReported() {
+        headers.add(HeaderParser.EPOCH, ascii("1"));
+        headers.add(HeaderParser.SEQ, ascii("1"));
+        assertThat(parse().problem()).isEqualTo("missing_producer");
+    }
+
+    @Test
+    void missingEpochIsReported() {
+        headers.add(HeaderParser.PRODUCER, ascii(VALID_PRODUCER));
+        headers.add(HeaderParser.SEQ, ascii("1"));
+        assertThat(parse().problem()).isEqualTo("missing_epoch");
+    }
+
+    @Test
+    void missingSeqIsReported() {
+        headers.add(HeaderParser.PRODUCER, ascii(VALID_PRODUCER));
+        headers.add(HeaderParser.EPOCH, ascii("1"));
+        assertThat(parse().problem()).isEqualTo("missing_seq");
+    }
+
+    @Test
+    void onlySeqPresentIsMissingProducerNotUnstamped() {
+        headers.add(HeaderParser.SEQ, ascii("1"));
+        Stamp s = parse();
+        assertThat(s.unstamped()).isFalse();
+        assertThat(s.problem()).isEqualTo("missing_producer");
+    }
+
+    // ---- numbers ----
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc", "12a", "0x10", "1.0", "1e3", "-1", "+1", " 1", "1 ", "9223372036854775808",
+        "18446744073709551616", "12345678901234567890", "99999999999999999999", "", "\u0661"})
+    void malformedSeqIsBadSeq(String value) {
+        Stamp s = withSeq(value.getBytes(StandardCharsets.UTF_8));
+        assertThat(s.valid()).isFalse();
+        assertThat(s.problem()).isEqualTo("bad_seq");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc", "-1", "+1", " 1", "9223372036854775808", "12345678901234567890", ""})
+    void malformedEpochIsBadEpoch(String value) {
+        Stamp s = withEpoch(value.getBytes(StandardCharsets.UTF_8));
+        assertThat(s.valid()).isFalse();
+        assertThat(s.problem()).isEqualTo("bad_epoch");
+    }
+
+    @Test
+    void nullSeqValueIsBadSeq() {
+        assertThat(withSeq(null).problem()).isEqualTo("bad_seq");
+    }
+
+    @Test
+    void nullEpochValueIsBadEpoch() {
+        assertThat(withEpoch(null).problem()).isEqualTo("bad_epoch");
+    }
+
+    @Test
+    void largestSeqAndEpochAreAccepted() {
+        stamp(ascii(VALID_PRODUCER), ascii("9223372036854775807"), ascii("9223372036854775807"));
+        Stamp s = parse();
+
+        assertThat(s.valid()).isTrue();
+        assertThat(s.epoch()).isEqualTo(Long.MAX_VALUE);
+        assertThat(s.seq()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void leadingZerosWithinNineteenDigitsAreAccepted() {
+        assertThat(withSeq(ascii("0000000000000000042")).seq()).isEqualTo(42);
+    }
+
+    @Test
+    void hundredKilobyteSeqIsBadSeq() {
+        assertThat(withSeq(HUGE_DIGITS).problem()).isEqualTo("bad_seq");
+    }
+
+    @Test
+    void hundredKilobyteEpochIsBadEpoch() {
+        assertThat(withEpoch(HUGE_DIGITS).problem()).isEqualTo("bad_epoch");
+    }
+
+    // ---- producer ----
+
+    @Test
+    void producerOfOneHundredTwentyEightCharactersIsAccepted() {
+        String producer = new String(repeat('p', 128), StandardCharsets.US_ASCII);
+        Stamp s = withProducer(ascii(producer));
+        assertThat(s.valid()).isTrue();
+        assertThat(s.producer()).isEqualTo(producer);
+    }
+
+    @Test
+    void producerOfEveryPrintableAsciiCharacterIsAccepted() {
+        StringBuilder all = new StringBuilder();
+        for (char c = 0x20; c <= 0x7e; c++) {
+            all.append(c);
+        }
+        Stamp s = withProducer(ascii(all.toString()));
+        assertThat(s.valid()).isTrue();
+        assertThat(s.producer()).isEqualTo(all.toString());
+    }
+
+    @Test
+    void producerOfOneHundredTwentyNineCharactersIsBadProducer() {
+        assertThat(withProducer(repeat('p', 129)).problem()).isEqualTo("bad_producer");
+    }
+
+    @Test
+    void hundredKilobyteProducerIsBadProducer() {
+        assertThat(withProducer(repeat('p', 100 * 1024)).problem()).isEqualTo("bad_producer");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tab\there", "new\nline", "nul\u0000", "del\u007f", "esc\u001b[0m"})
+    void producerWithControlCharacterIsBadProducer(String producer) {
+        assertThat(withProducer(producer.getBytes(StandardCharsets.UTF_8)).problem()).isEqualTo("bad_producer");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"caf\u00e9", "\u751f\u4ea7\u8005", "emoji-\ud83d\ude00"})
+    void producerWithNonAsciiCharacterIsBadProducer(String producer) {
+        assertThat(withProducer(producer.getBytes(StandardCharsets.UTF_8)).problem()).isEqualTo("bad_producer");
+    }
+
+    @Test
+    void producerWithLatin1ByteIsBadProducer() {
+        assertThat(withProducer(new byte[] {'a', (byte) 0xe9}).problem()).isEqualTo("bad_producer");
+    }
+
+    @Test
+    void emptyProducerIsBadProducer() {
+        assertThat(withProducer(new byte[0]).problem()).isEqualTo("bad_producer");
+    }
+
+    @Test
+    void nullProducerValueIsBadProducer() {
+        assertThat(withProducer(null).problem()).isEqualTo("bad_producer");
+    }
+
+    @Test
+    void badProducerIsReportedBeforeBadNumbers() {
+        stamp(new byte[0], ascii("x"), ascii("y"));
+        assertThat(parse().problem()).isEqualTo("bad_producer");
+    }
+
+    // ---- duplicates ----
+
+    @Test
+    void duplicateHeadersTakeTheLastValue() {
+        headers.add(HeaderParser.PRODUCER, ascii("first"));
+        headers.add(HeaderParser.EPOCH, ascii("1"));
+        headers.add(HeaderParser.SEQ, ascii("10"));
+        headers.add(HeaderParser.PRODUCER, ascii("second"));
+        headers.add(HeaderParser.EPOCH, ascii("2"));
+        headers.add(HeaderParser.SEQ, ascii("20"));
+        Stamp s = parse();
+
+        assertThat(s.producer()).isEqualTo("second");
+        assertThat(s.epoch()).isEqualTo(2);
+        assertThat(s.seq()).isEqualTo(20);
+    }
+
+    @Test
+    void lastDuplicateDecidesValidityEvenIfAnEarlierOneWasValid() {
+        stamp(ascii(VALID_PRODUCER), ascii("1"), ascii("10"));
+        headers.add(HeaderParser.SEQ, ascii("ten"));
+        assertThat(parse().problem()).isEqualTo("bad_seq");
+    }
+
+    @Test
+    void lastDuplicateRepairsAnEarlierMalformedOne() {
+        stamp(ascii(VALID_PRODUCER), ascii("1"), ascii("ten"));
+        headers.add(HeaderParser.SEQ, ascii("10"));
+        Stamp s = parse();
+        assertThat(s.valid()).isTrue();
+        assertThat(s.seq()).isEqualTo(10);
+    }
+
+    // ---- the reason set ----
+
+    @Test
+    void reasonsAreDistinctAndHoldEveryHeaderReason() {
+        assertThat(HeaderParser.REASONS).doesNotHaveDuplicates().contains("missing_producer", "missing_epoch",
+                "missing_seq", "bad_producer", "bad_epoch", "bad_seq");
+        assertThat(List.of(HeaderParser.REASONS)).doesNotContain(Stamp.UNSTAMPED);
+    }
+}

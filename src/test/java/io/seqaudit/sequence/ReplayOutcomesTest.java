@@ -1,0 +1,83 @@
+package io.seqaudit.sequence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Replayed records close gaps as repaired, and are told apart from business duplicates. */
+class ReplayOutcomesTest {
+
+    private final SequenceDetector detector = new SequenceDetector(1000, 100, Duration.ofSeconds(1));
+
+    private Outcome send(StreamState s, long seq, long offset, boolean replay) {
+        return detector.observe(s, seq, new Position(0, offset), 1000 + offset, false, false, replay).outcome();
+    }
+
+    @Test
+    void replayedRecordFillingALostSeqIsReplayedAndClosesTheGap() {
+        StreamState s = new StreamState();
+        send(s, 0, 0, false);
+        send(s, 2, 1, false);
+        detector.promote(s, 10_000);
+        assertThat(s.missingCount(true)).isEqualTo(1);
+
+        assertThat(send(s, 1, 2, true)).isEqualTo(Outcome.REPLAYED);
+        assertThat(s.missing()).isEmpty();
+        assertThat(s.duplicates()).isZero();
+    }
+
+    @Test
+    void originalArrivingAfterItsReplayIsSupersededOnceThenADuplicate() {
+        StreamState s = new StreamState();
+        send(s, 0, 0, false);
+        send(s, 2, 1, false);
+        send(s, 1, 2, true);
+
+        assertThat(send(s, 1, 3, false)).isEqualTo(Outcome.REPLAY_SUPERSEDED);
+        assertThat(s.duplicates()).isZero();
+        assertThat(send(s, 1, 4, false)).isEqualTo(Outcome.DUPLICATE);
+        assertThat(s.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void replayedRecordForASeqAlreadyPresentIsRedundantNotADuplicate() {
+        StreamState s = new StreamState();
+        send(s, 0, 0, false);
+        send(s, 1, 1, false);
+
+        assertThat(send(s, 1, 2, true)).isEqualTo(Outcome.REPLAY_REDUNDANT);
+        assertThat(s.duplicates()).isZero();
+        assertThat(s.high()).isEqualTo(1);
+    }
+
+    @Test
+    void replayedSeqsSurviveEncodingSoARestartStillSupersedes() {
+        StreamState s = new StreamState();
+        send(s, 0, 0, false);
+        send(s, 3, 1, false);
+        send(s, 1, 2, true);
+        byte[] blob = io.seqaudit.state.StreamCodec.encode(s,
+                new io.seqaudit.state.StreamRef("t", new byte[] {1}, "p", 1), true);
+        StreamState back = io.seqaudit.state.StreamCodec.decode("t", blob).state();
+        assertThat(back.replayed()).hasSize(1);
+        assertThat(back.replayed().get(0)).containsExactly(1, 1);
+        assertThat(send(back, 1, 5, false)).isEqualTo(Outcome.REPLAY_SUPERSEDED);
+    }
+
+    @Test
+    void replayedSeqsSurviveACopyAndMergeIntoRanges() {
+        StreamState s = new StreamState();
+        send(s, 0, 0, false);
+        send(s, 5, 1, false);
+        for (long seq = 1; seq <= 4; seq++) {
+            send(s, seq, 1 + seq, true);
+        }
+        StreamState c = s.copy();
+        assertThat(c.replayed()).hasSize(1);
+        assertThat(c.replayed().get(0)).containsExactly(1, 4);
+        assertThat(send(c, 3, 9, false)).isEqualTo(Outcome.REPLAY_SUPERSEDED);
+        assertThat(c.replayed()).hasSize(2);
+        assertThat(s.replayed()).hasSize(1);
+    }
+}
