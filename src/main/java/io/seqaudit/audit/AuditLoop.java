@@ -110,7 +110,7 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             }
             // Caught-up partitions are confirmed on ticks only (one ListOffsets request); between ticks progress
             // follows the records' timestamps.
-            if (auditor.process(batch, isTick ? caughtUp(auditor) : Set.of(), now)) {
+            if (auditor.process(batch, isTick ? caughtUp(auditor) : Set.of(), positions(auditor), now)) {
                 batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
                         new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1)));
             } else {
@@ -165,6 +165,18 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             Long e = end.get(tp);
             if (e != null && consumer.position(tp) >= e) {
                 out.add(tp.partition());
+            }
+        }
+        return out;
+    }
+
+    /** The consumer's positions of the auditor's positioned partitions (local: no request). */
+    private Map<Integer, Long> positions(TopicAuditor auditor) {
+        Map<Integer, Long> out = new HashMap<>();
+        for (int p : auditor.partitions()) {
+            TopicPartition tp = new TopicPartition(auditor.topic(), p);
+            if (!unpositioned.contains(tp) && consumer.assignment().contains(tp)) {
+                out.put(p, consumer.position(tp));
             }
         }
         return out;

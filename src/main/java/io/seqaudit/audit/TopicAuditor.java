@@ -163,12 +163,13 @@ final class TopicAuditor {
      * @param now wall clock, epoch ms
      * @return true if applied; false if another owner moved a partition (call {@link #reload} and seek)
      */
-    boolean process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp, long now) {
+    boolean process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp,
+            Map<Integer, Long> positions, long now) {
         topicProgressRefresh(records.isEmpty());
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             BatchWork work = new BatchWork();
             Checkpoint cp = new Checkpoint(keys, duplicatesKept);
-            audit(records, caughtUp, now, work, cp);
+            audit(records, caughtUp, positions, now, work, cp);
             if (records.isEmpty()) {
                 compactIdle(work);
                 sweep(work);
@@ -177,7 +178,7 @@ final class TopicAuditor {
             work.writeStreams(cp, home -> progressOf(work, home) - idleAfterMillis);
             Checkpoint.Result result = store.apply(cp);
             if (result.applied()) {
-                commit(work, records);
+                commit(work);
                 return true;
             }
             if (!result.offsetConflicts().isEmpty()) {
@@ -193,8 +194,8 @@ final class TopicAuditor {
         return false;
     }
 
-    private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp, long now,
-            BatchWork work, Checkpoint cp) {
+    private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp,
+            Map<Integer, Long> positions, long now, BatchWork work, Checkpoint cp) {
         for (Map.Entry<Integer, Book> e : books.entrySet()) {
             int p = e.getKey();
             Book b = e.getValue();
@@ -210,12 +211,19 @@ final class TopicAuditor {
             }
             work.progress.put(p, progress);
             long next = list.isEmpty() ? (b.stored == null ? -1 : b.stored) : list.get(list.size() - 1).offset() + 1;
+            // The consumer's position may be past the last record: transaction markers take offsets too, and a
+            // stored offset short of them would never reach the end offset the replayer waits for.
+            Long position = positions.get(p);
+            if (position != null && position > next && (next >= 0 || b.coverNew)) {
+                next = position;
+            }
             if (next < 0 && !b.coverNew) {
                 continue; // nothing read yet and nothing to record
             }
             if (next < 0) {
                 next = b.cover;
             }
+            work.next.put(p, next);
             cp.partition(p, b.stored, next, progress, b.coverNew ? b.cover : -1);
         }
     }
@@ -307,7 +315,7 @@ final class TopicAuditor {
         }
     }
 
-    private void commit(BatchWork work, Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records) {
+    private void commit(BatchWork work) {
         for (BatchWork.Touched t : work.touched.values()) {
             if (t.expire) {
                 cache.remove(t.field);
@@ -329,11 +337,9 @@ final class TopicAuditor {
         }
         for (Map.Entry<Integer, Book> e : books.entrySet()) {
             Book b = e.getValue();
-            List<ConsumerRecord<byte[], byte[]>> list = records.getOrDefault(e.getKey(), List.of());
-            if (!list.isEmpty()) {
-                b.stored = list.get(list.size() - 1).offset() + 1;
-            } else if (b.stored == null && b.coverNew) {
-                b.stored = b.cover;
+            Long next = work.next.get(e.getKey());
+            if (next != null) {
+                b.stored = next;
             }
             b.coverNew = false;
             b.progress = work.progress.getOrDefault(e.getKey(), b.progress);
