@@ -135,6 +135,12 @@ class ApiSecurityTest {
         assertForbidden(read);
         Response post = asViewer().contentType("application/json").body("{}").post("/api/v1/test-only/replays");
         assertForbidden(post);
+
+        // The real replay API: a viewer follows replays but may not ask for one; nobody without a token may.
+        asViewer().get("/api/v1/replays").then().statusCode(200);
+        assertForbidden(asViewer().contentType("application/json").body("{}").post("/api/v1/replays"));
+        assertUnauthorized(given().contentType("application/json").body("{}").post("/api/v1/replays"));
+        assertUnauthorized(given().get("/api/v1/replays"));
     }
 
     @Test
