@@ -40,15 +40,20 @@ fi
 
 # A fresh topic, Redis prefix and group per run: each demo starts from a clean slate.
 run="demo-$(date +%Y%m%d-%H%M%S)"
+# A throwaway API token for this run: the service keeps only its SHA-256 (README, "Security").
+token="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+tokens_file="$SEQAUDIT_RUN/$run.tokens"
+(umask 077 && printf 'viewer:%s:demo\n' "$(printf %s "$token" | sha256sum | cut -d' ' -f1)" >"$tokens_file")
 log "starting the seqaudit service on :$port (topic $run, grace $grace)"
 SEQAUDIT_TOPICS="$run" SEQAUDIT_GRACE="$grace" SEQAUDIT_STATE_PREFIX="seqaudit-$run" \
-  SEQAUDIT_AUDIT_GROUP_ID="seqaudit-$run" QUARKUS_HTTP_PORT="$port" \
+  SEQAUDIT_AUDIT_GROUP_ID="seqaudit-$run" QUARKUS_HTTP_PORT="$port" SEQAUDIT_API_TOKENS_FILE="$tokens_file" \
   KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$SEQAUDIT_KAFKA_PORT" \
   nohup java -Xmx1g -jar target/quarkus-app/quarkus-run.jar >"$SEQAUDIT_RUN/$run.log" 2>&1 &
 service=$!
 
 cleanup() {
   if ((keep)); then return; fi
+  rm -f "$tokens_file"
   kill "$service" 2>/dev/null && wait "$service" 2>/dev/null || true
   if ((started_kafka)); then bash "$here/kafka.sh" stop; fi
 }
@@ -58,12 +63,13 @@ ready() { kill -0 "$service" 2>/dev/null && curl -fs "http://127.0.0.1:$port/q/h
 wait_for 60 "the seqaudit service" ready || die_with_log "$SEQAUDIT_RUN/$run.log" "the service did not start"
 
 status=0
-java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "${cp[0]}" \
+SEQAUDIT_DEMO_TOKEN="$token" java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "${cp[0]}" \
   io.seqaudit.demo.TrafficGenerator --topic "$run" --grace "$grace" \
   --api "http://127.0.0.1:$port" --bootstrap "127.0.0.1:$SEQAUDIT_KAFKA_PORT" "${args[@]}" || status=$?
 
 if ((keep)); then
   echo "The service keeps running (pid $service, log $SEQAUDIT_RUN/$run.log)."
+  echo "Read its API with: curl -H 'Authorization: Bearer $token' http://127.0.0.1:$port/api/v1/summary"
   echo "Stop it with: kill $service$( ((started_kafka)) && echo " && bash deploy/local/kafka.sh stop")"
 fi
 exit "$status"

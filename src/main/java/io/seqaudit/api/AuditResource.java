@@ -1,6 +1,8 @@
 package io.seqaudit.api;
 
+import io.seqaudit.api.security.Roles;
 import io.seqaudit.config.SeqauditConfig;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -14,9 +16,11 @@ import java.util.Set;
 /**
  * The read API: totals, gaps, streams and duplicates. A thin adapter over {@link AuditReader}: it checks and
  * clamps the parameters (400 naming the field when one is wrong) and nothing more. Blocking, on worker threads.
+ * Every read needs the {@code viewer} role (an operator has it too).
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.VIEWER)
 public class AuditResource {
 
     private static final int MAX_LIMIT = 10_000;

@@ -1,6 +1,8 @@
 package io.seqaudit.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.seqaudit.api.security.Roles;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.replay.ReplayService;
 import io.seqaudit.replay.ReplayStore;
@@ -8,6 +10,7 @@ import io.seqaudit.replay.ReplayTarget;
 import io.seqaudit.replay.ReplayView;
 import io.seqaudit.replay.ReplayWork;
 import io.seqaudit.state.StreamRef;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -27,9 +30,12 @@ import java.util.Set;
 /**
  * Replays: ask for one ({@code POST}, 202), follow it ({@code GET /{id}}), list them. Thin: it checks the body
  * (400 naming the field, nothing written) and hands over to {@link ReplayService}. Blocking, worker threads.
+ * Reading needs the {@code viewer} role; asking needs {@code operator} and is rate limited ({@link RateLimited}):
+ * a 401, 403 or 429 is answered before the body is read.
  */
 @Path("/api/v1/replays")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.VIEWER)
 public class ReplayResource {
 
     private static final Set<String> STATES = Set.of(ReplayView.PENDING, ReplayView.PUBLISHED, ReplayView.REPAIRED,
@@ -39,12 +45,15 @@ public class ReplayResource {
     private final ReplayStore replays;
     private final ReplayWork work;
     private final SeqauditConfig config;
+    private final SecurityIdentity caller;
 
-    public ReplayResource(ReplayService service, ReplayStore replays, ReplayWork work, SeqauditConfig config) {
+    public ReplayResource(ReplayService service, ReplayStore replays, ReplayWork work, SeqauditConfig config,
+            SecurityIdentity caller) {
         this.service = service;
         this.replays = replays;
         this.work = work;
         this.config = config;
+        this.caller = caller;
     }
 
     /** The answer to a request: the replay's id, state and where to follow it. */
@@ -52,6 +61,8 @@ public class ReplayResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
+    @RateLimited
     public Response request(ReplayRequest body) {
         if (body == null) {
             throw new BadRequestException("body", "a JSON body is required");
@@ -66,7 +77,7 @@ public class ReplayResource {
                     .entity(new ApiError(null, "no replay source is configured (seqaudit.replay.source=none)"))
                     .build();
         }
-        ReplayView r = service.request(target, "api");
+        ReplayView r = service.request(target, caller.getPrincipal().getName());
         return Response.accepted(accepted(r)).build();
     }
 

@@ -89,7 +89,8 @@ final class DetectionBench {
         Map<String, Double> delays = new HashMap<>();
         int wrong = 0;
         HttpRequest req = HttpRequest.newBuilder(URI.create(s.api + "/api/v1/gaps?state=lost&limit=10000&topic="
-                + URLEncoder.encode(topic, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build();
+                + URLEncoder.encode(topic, StandardCharsets.UTF_8))).header("Authorization", "Bearer " + s.token)
+                .timeout(Duration.ofSeconds(10)).build();
         long deadline = Long.MAX_VALUE;
         while (delays.size() < o.gaps()) {
             if (sending.isDone() && deadline == Long.MAX_VALUE) {

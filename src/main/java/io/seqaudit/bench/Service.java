@@ -1,5 +1,6 @@
 package io.seqaudit.bench;
 
+import io.seqaudit.api.security.TokenFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -9,8 +10,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +28,8 @@ final class Service implements AutoCloseable {
     final String prefix;
     final String topic;
     final String api;
+    /** A bearer token (role viewer) for the API, made for this service; its file holds only the hash. */
+    final String token;
     final Path log;
     private final Process process;
     private final Options o;
@@ -36,6 +41,15 @@ final class Service implements AutoCloseable {
         int port = freePort();
         this.api = "http://127.0.0.1:" + port;
         this.log = o.logDir().resolve(o.runId() + "-" + name + ".log");
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        this.token = HexFormat.of().formatHex(random);
+        Path tokens = o.logDir().resolve(o.runId() + "-" + name + ".tokens");
+        try {
+            Files.writeString(tokens, "viewer:" + TokenFile.hash(token) + ":bench\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         Map<String, String> env = new HashMap<>();
         env.put("SEQAUDIT_TOPICS", topic);
         env.put("SEQAUDIT_STATE_PREFIX", prefix);
@@ -44,6 +58,7 @@ final class Service implements AutoCloseable {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("KAFKA_BOOTSTRAP_SERVERS", o.bootstrap());
         env.put("QUARKUS_REDIS_HOSTS", "redis://" + o.redisHost() + ":" + o.redisPort());
+        env.put("SEQAUDIT_API_TOKENS_FILE", tokens.toAbsolutePath().toString());
         env.putAll(extraEnv);
         List<String> args = new java.util.ArrayList<>(List.of("-Xmx1g"));
         // For profiling a run, e.g. SEQAUDIT_BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/a.jfr

@@ -2,6 +2,7 @@ package io.seqaudit.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,9 @@ public interface SeqauditConfig {
 
     /** Repairing confirmed losses from the business's source of truth. */
     Replay replay();
+
+    /** The REST API under {@code /api/v1}: who may call it and how often. */
+    Api api();
 
     /** Settings of the auditor consumer. */
     interface Audit {
@@ -247,5 +251,37 @@ public interface SeqauditConfig {
             @WithDefault("false")
             boolean migrate();
         }
+    }
+
+    /** Settings of the REST API under {@code /api/v1} (health, metrics and OpenAPI are never affected). */
+    interface Api {
+
+        /**
+         * Whether {@code /api/v1} asks for credentials (env {@code SEQAUDIT_API_AUTH_ENABLED}). Off, every caller
+         * is treated as an operator: only for a network where nobody else can reach the port. Default true.
+         */
+        @WithDefault("true")
+        boolean authEnabled();
+
+        /**
+         * The static bearer tokens, kept hashed: one per line, {@code <role>:<sha256-hex of the token>[:<name>]},
+         * {@code #} starts a comment line; several may be valid at once, for rotation (env
+         * {@code SEQAUDIT_API_TOKENS_FILE}). Typically a mounted Kubernetes Secret: a change of the file (its
+         * modification time, size or inode) is picked up on the next request, without a restart. It must exist
+         * at start; if it disappears later, no static token is valid until it is back. No default: without it,
+         * only JWTs are accepted (when {@code mp.jwt.verify.publickey[.location]} is set).
+         */
+        Optional<Path> tokensFile();
+
+        /**
+         * Replay requests ({@code POST}, endpoints marked {@code @RateLimited}) accepted per second, across all
+         * callers; more get 429 with {@code Retry-After} (env {@code SEQAUDIT_API_REPLAY_RATE}). Default 5.
+         */
+        @WithDefault("5")
+        double replayRate();
+
+        /** Replay requests accepted at once after a quiet period, on top of the steady rate. Default 10. */
+        @WithDefault("10")
+        int replayBurst();
     }
 }

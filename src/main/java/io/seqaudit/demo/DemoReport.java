@@ -26,10 +26,16 @@ public final class DemoReport {
     private final ObjectMapper json = new ObjectMapper();
     private final String api;
     private final String topic;
+    private final String token;
 
-    public DemoReport(String api, String topic) {
+    /**
+     * @param token the bearer token sent to the API (role viewer is enough), or null for a service with
+     *     {@code seqaudit.api.auth-enabled=false}
+     */
+    public DemoReport(String api, String topic, String token) {
         this.api = api;
         this.topic = topic;
+        this.token = token;
     }
 
     /** One row of the table. */
@@ -38,8 +44,11 @@ public final class DemoReport {
 
     JsonNode get(String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api + path))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + path)).timeout(Duration.ofSeconds(30));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + ": " + r.body());
             }

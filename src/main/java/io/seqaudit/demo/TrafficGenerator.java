@@ -30,6 +30,7 @@ public final class TrafficGenerator {
                     TrafficGenerator [--flag value ...]
                       --bootstrap          Kafka (default $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)
                       --api                the seqaudit service (default http://127.0.0.1:8095)
+                      --token              bearer token for the API, role viewer (default $SEQAUDIT_DEMO_TOKEN)
                       --topic              audited topic, created with 6 partitions (default demo-orders)
                       --records            stamped records to send (default 100000)
                       --keys               keys (default 2000)
@@ -46,6 +47,7 @@ public final class TrafficGenerator {
         }
         String bootstrap = o.getOrDefault("bootstrap", envOr("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
         String api = o.getOrDefault("api", "http://127.0.0.1:8095");
+        String token = o.getOrDefault("token", System.getenv("SEQAUDIT_DEMO_TOKEN"));
         String topic = o.getOrDefault("topic", "demo-orders");
         int keys = Integer.parseInt(o.getOrDefault("keys", "2000"));
         int perKey = Math.max(2, Integer.parseInt(o.getOrDefault("records", "100000")) / keys);
@@ -58,14 +60,14 @@ public final class TrafficGenerator {
                 Long.parseLong(o.getOrDefault("seed", "1")));
         int unstamped = Integer.parseInt(o.getOrDefault("unstamped", "50"));
         int malformed = Integer.parseInt(o.getOrDefault("malformed", "40"));
-        System.exit(run(plan, bootstrap, api, grace, Integer.parseInt(o.getOrDefault("threads", "8")), unstamped,
+        System.exit(run(plan, bootstrap, api, token, grace, Integer.parseInt(o.getOrDefault("threads", "8")), unstamped,
                 malformed));
     }
 
-    static int run(FaultPlan plan, String bootstrap, String api, Duration grace, int threads, int unstamped,
+    static int run(FaultPlan plan, String bootstrap, String api, String token, Duration grace, int threads, int unstamped,
             int malformed) throws Exception {
         createTopics(bootstrap, plan);
-        DemoReport report = new DemoReport(api, plan.topic());
+        DemoReport report = new DemoReport(api, plan.topic(), token);
         long before;
         try {
             before = report.audited();
@@ -102,6 +104,7 @@ public final class TrafficGenerator {
         System.out.println("metrics: " + api + "/q/metrics");
         System.out.println("api:     " + api + "/api/v1/summary   " + api + "/api/v1/gaps?topic=" + plan.topic()
                 + "&state=lost");
+        System.out.println("         (with Authorization: Bearer <token>; metrics and health need none)");
         System.out.println("health:  " + api + "/q/health");
         return rows.stream().allMatch(DemoReport.Row::match) ? 0 : 1;
     }

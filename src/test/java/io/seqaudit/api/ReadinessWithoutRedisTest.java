@@ -1,6 +1,7 @@
 package io.seqaudit.api;
 
 import static io.restassured.RestAssured.given;
+import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -81,7 +82,7 @@ class ReadinessWithoutRedisTest {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
 
-        given().get("/api/v1/summary").then().statusCode(503)
+        asViewer().get("/api/v1/summary").then().statusCode(503)
                 .contentType("application/json")
                 .header("Retry-After", "5")
                 .body("error", startsWith("audit state unavailable"));

@@ -1,6 +1,7 @@
 package io.seqaudit.it;
 
 import static io.restassured.RestAssured.given;
+import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,7 +55,7 @@ class AuditEndToEndTest {
             assertThat(gapSeqs("lost")).isEqualTo(lost);
             assertThat(gapSeqs("suspected")).isEmpty();
         });
-        JsonPath summary = given().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
+        JsonPath summary = asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
         assertThat(summary.getLong("records.duplicate")).isEqualTo(duplicated.size());
         assertThat(summary.getLong("records.unstamped")).isEqualTo(25);
         assertThat(summary.getLong("records.late")).isGreaterThanOrEqualTo(
@@ -66,7 +67,7 @@ class AuditEndToEndTest {
 
         // By key: the streams API names the same missing seqs for a key that lost records.
         String key = lost.stream().filter(s -> !s.startsWith("<null>")).findFirst().orElseThrow().split("#")[0];
-        List<Map<String, Object>> streams = given().queryParam("topic", T).queryParam("key", key)
+        List<Map<String, Object>> streams = asViewer().queryParam("topic", T).queryParam("key", key)
                 .get("/api/v1/streams").then().statusCode(200).extract().jsonPath().getList("$");
         assertThat(streams).hasSize(1);
         assertThat(((Number) streams.get(0).get("nextExpectedSeq")).longValue()).isEqualTo(plan.perKey());
@@ -93,7 +94,7 @@ class AuditEndToEndTest {
     }
 
     private static Set<String> gapSeqs(String state) {
-        List<Map<String, Object>> gaps = given().queryParam("topic", T).queryParam("state", state)
+        List<Map<String, Object>> gaps = asViewer().queryParam("topic", T).queryParam("state", state)
                 .queryParam("limit", 10000).get("/api/v1/gaps").then().statusCode(200).extract().jsonPath()
                 .getList("$");
         Set<String> out = new TreeSet<>();
@@ -107,7 +108,7 @@ class AuditEndToEndTest {
     }
 
     private static Set<String> duplicateSeqs() {
-        List<Map<String, Object>> dups = given().queryParam("topic", T).queryParam("limit", 10000)
+        List<Map<String, Object>> dups = asViewer().queryParam("topic", T).queryParam("limit", 10000)
                 .get("/api/v1/duplicates").then().statusCode(200).extract().jsonPath().getList("$");
         Set<String> out = new HashSet<>();
         for (Map<String, Object> d : dups) {

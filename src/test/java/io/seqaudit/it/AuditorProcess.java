@@ -67,6 +67,8 @@ public final class AuditorProcess implements AutoCloseable {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("KAFKA_BOOTSTRAP_SERVERS", KafkaSupport.bootstrap());
         all.put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+        // The API needs a token: the test tokens file (ApiAuth), as a deployment mounts its Secret.
+        all.put("SEQAUDIT_API_TOKENS_FILE", Paths.get("src/test/resources/test-tokens").toAbsolutePath().toString());
         all.putAll(env);
         int port = Integer.parseInt(all.get("QUARKUS_HTTP_PORT"));
         List<String> cmd = new ArrayList<>();
@@ -115,7 +117,7 @@ public final class AuditorProcess implements AutoCloseable {
         throw new IllegalStateException(name + " not ready after " + timeout + "; log " + log + ":\n" + logTail(40));
     }
 
-    /** GETs {@code pathAndQuery} and returns the body; fails on a status other than 200. */
+    /** GETs {@code pathAndQuery} as a viewer and returns the body; fails on a status other than 200. */
     public String get(String pathAndQuery) {
         HttpResponse<String> r = send(pathAndQuery);
         if (r.statusCode() != 200) {
@@ -131,7 +133,7 @@ public final class AuditorProcess implements AutoCloseable {
 
     private HttpResponse<String> send(String pathAndQuery) {
         HttpRequest req = HttpRequest.newBuilder(URI.create(baseUri() + pathAndQuery)).timeout(Duration.ofSeconds(10))
-                .GET().build();
+                .header("Authorization", "Bearer " + ApiAuth.VIEWER_TOKEN).GET().build();
         try {
             return HTTP.send(req, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.seqaudit.it;
 
 import static io.restassured.RestAssured.given;
+import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -162,7 +163,7 @@ class MalformedHeadersTest {
     }
 
     private static JsonPath summary() {
-        return given().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
+        return asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
     }
 
     private static String metrics() {
@@ -181,7 +182,7 @@ class MalformedHeadersTest {
     }
 
     private static List<Map<String, Object>> streams(String key) {
-        return given().queryParam("topic", T).queryParam("key", key).get("/api/v1/streams").then().statusCode(200)
+        return asViewer().queryParam("topic", T).queryParam("key", key).get("/api/v1/streams").then().statusCode(200)
                 .extract().jsonPath().getList("$");
     }
 }

@@ -1,6 +1,7 @@
 package io.seqaudit.it;
 
 import static io.restassured.RestAssured.given;
+import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -108,7 +109,7 @@ class RedisOutageTest {
         }
         long expected = sent;
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            JsonPath s = given().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
+            JsonPath s = asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
             assertThat(audited()).isEqualTo(expected);
             assertThat(s.getLong("lost")).isEqualTo(2L * keys);
             assertThat(s.getLong("records.duplicate")).isZero();
@@ -132,7 +133,7 @@ class RedisOutageTest {
     }
 
     private static long audited() {
-        JsonPath s = given().get("/api/v1/summary").then().extract().jsonPath();
+        JsonPath s = asViewer().get("/api/v1/summary").then().extract().jsonPath();
         if (s.get("records") == null) {
             return -1;
         }

@@ -1,6 +1,7 @@
 package io.seqaudit.it;
 
 import static io.restassured.RestAssured.given;
+import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -151,7 +152,7 @@ class ReplayHttpTest {
         assertThat(BROKEN_CALLS.get()).isEqualTo(4); // 2 fetches x 2 attempts, then no more
 
         // The gaps tell what is left: seq 7 of "partial" unrecoverable, 6..8 of "broken" failed.
-        List<Map<String, Object>> gaps = given().queryParam("topic", TOPIC).get("/api/v1/gaps").then()
+        List<Map<String, Object>> gaps = asViewer().queryParam("topic", TOPIC).get("/api/v1/gaps").then()
                 .statusCode(200).extract().jsonPath().getList("$");
         Map<String, String> stateByKey = new HashMap<>();
         gaps.forEach(g -> stateByKey.put(g.get("key") + ":" + g.get("fromSeq") + "-" + g.get("toSeq"),
@@ -168,7 +169,7 @@ class ReplayHttpTest {
     }
 
     private static Map<String, Map<String, Object>> replaysByKey() {
-        List<Map<String, Object>> all = given().queryParam("topic", TOPIC).get("/api/v1/replays").then()
+        List<Map<String, Object>> all = asViewer().queryParam("topic", TOPIC).get("/api/v1/replays").then()
                 .statusCode(200).extract().jsonPath().getList("$");
         Map<String, Map<String, Object>> out = new HashMap<>();
         all.forEach(r -> out.put((String) r.get("key"), r));

@@ -1,6 +1,8 @@
 package io.seqaudit.it;
 
 import static io.restassured.RestAssured.given;
+import static io.seqaudit.it.ApiAuth.asOperator;
+import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -120,23 +122,23 @@ class ReplayJdbcTest {
 
         int replays = KEYS * 2; // per key: seq 3, and seqs 10..11
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-            List<Map<String, Object>> all = given().queryParam("topic", TOPIC).get("/api/v1/replays").then()
+            List<Map<String, Object>> all = asViewer().queryParam("topic", TOPIC).get("/api/v1/replays").then()
                     .statusCode(200).extract().jsonPath().getList("$");
             assertThat(all).hasSize(replays);
             assertThat(all).allSatisfy(r -> assertThat(r.get("state")).isEqualTo("repaired"));
         });
-        JsonPath summary = given().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
+        JsonPath summary = asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
         assertThat(summary.getLong("lost")).isZero();
         assertThat(summary.getLong("suspected")).isZero();
         assertThat(summary.getLong("records.replayed")).isEqualTo((long) KEYS * LOST.size());
         assertThat(summary.getLong("records.duplicate")).isZero();
-        assertThat(given().queryParam("topic", TOPIC).get("/api/v1/gaps").then().statusCode(200).extract()
+        assertThat(asViewer().queryParam("topic", TOPIC).get("/api/v1/gaps").then().statusCode(200).extract()
                 .jsonPath().getList("$")).isEmpty();
 
         // Asking again for a replayed range returns the same replay and publishes nothing.
-        Map<String, Object> first = given().queryParam("topic", TOPIC).get("/api/v1/replays").then().extract()
+        Map<String, Object> first = asViewer().queryParam("topic", TOPIC).get("/api/v1/replays").then().extract()
                 .jsonPath().getMap("[0]");
-        given().contentType(ContentType.JSON).body(Map.of("topic", TOPIC, "key", first.get("key"), "producer", "shop",
+        asOperator().contentType(ContentType.JSON).body(Map.of("topic", TOPIC, "key", first.get("key"), "producer", "shop",
                 "epoch", 1, "fromSeq", first.get("fromSeq"), "toSeq", first.get("toSeq")))
                 .post("/api/v1/replays").then().statusCode(202)
                 .body("id", org.hamcrest.Matchers.equalTo(first.get("id")))

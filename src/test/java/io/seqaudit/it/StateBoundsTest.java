@@ -1,6 +1,6 @@
 package io.seqaudit.it;
 
-import static io.restassured.RestAssured.given;
+import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -100,11 +100,11 @@ class StateBoundsTest {
     }
 
     private static List<Map<String, Object>> streams(String key) {
-        return given().queryParam("topic", TOPIC).queryParam("key", key).get("/api/v1/streams").then()
+        return asViewer().queryParam("topic", TOPIC).queryParam("key", key).get("/api/v1/streams").then()
                 .statusCode(200).extract().jsonPath().getList("$");
     }
 
     private static long summaryLong(String path) {
-        return given().get("/api/v1/summary").then().statusCode(200).extract().jsonPath().getLong(path);
+        return asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath().getLong(path);
     }
 }
