@@ -100,9 +100,20 @@ public class AuditReader {
                 out.add(g);
             }
         }
+        if (state == null || "repaired".equals(state)) {
+            // A repaired gap is closed in the audit state; its replay is what remains of it.
+            replays.stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
+                    .forEach(out::add);
+        }
         out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.lastIndexOf('.'))))
                 .thenComparingLong(GapView::fromSeq));
         return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    private static GapView repairedGap(ReplayView r) {
+        String id = r.gapId() != null ? r.gapId() : r.id().substring(0, r.id().lastIndexOf('.') + 1) + r.fromSeq();
+        return new GapView(id, r.topic(), -1, r.key(), r.keyBase64(), r.producer(), r.epoch(), r.fromSeq(), r.toSeq(),
+                "repaired", r.createdAt(), null);
     }
 
     private static GapView withReplay(GapView g, List<ReplayView> replays) {

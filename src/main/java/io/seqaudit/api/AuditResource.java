@@ -24,7 +24,8 @@ import java.util.Set;
 public class AuditResource {
 
     private static final int MAX_LIMIT = 10_000;
-    private static final Set<String> STATES = Set.of("suspected", "lost", "replaying", "unrecoverable", "failed");
+    private static final Set<String> STATES = Set.of("suspected", "lost", "replaying", "repaired", "unrecoverable",
+            "failed");
 
     private final AuditReader reader;
     private final SeqauditConfig config;

@@ -4,10 +4,11 @@ package io.seqaudit.api;
  * One gap: a run of missing seqs of one stream, as {@code GET /api/v1/gaps} serves it.
  *
  * @param id deterministic: the stream's id and the first missing seq
- * @param partition the stream's home partition (where it was first seen)
+ * @param partition the stream's home partition (where it was first seen); -1 for a repaired gap
  * @param key the record key as text, null for the null key or a key that is not UTF-8
  * @param keyBase64 the record key's bytes in Base64, null for the null key
- * @param state {@code suspected} or {@code lost}
+ * @param state {@code suspected}, {@code lost}, then with a replay {@code replaying}, {@code repaired},
+ *        {@code unrecoverable} or {@code failed}
  * @param openedAt when the gap was found (auditor progress time, ISO-8601)
  * @param lostAt when its grace ran out, null while suspected
  */

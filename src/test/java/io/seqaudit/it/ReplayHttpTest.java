@@ -151,14 +151,14 @@ class ReplayHttpTest {
         assertThat((String) byKey.get("broken").get("error")).contains("500");
         assertThat(BROKEN_CALLS.get()).isEqualTo(4); // 2 fetches x 2 attempts, then no more
 
-        // The gaps tell what is left: seq 7 of "partial" unrecoverable, 6..8 of "broken" failed.
+        // The gaps tell the story: 6..8 of "whole" repaired, seq 7 of "partial" unrecoverable, 6..8 of "broken" failed.
         List<Map<String, Object>> gaps = asViewer().queryParam("topic", TOPIC).get("/api/v1/gaps").then()
                 .statusCode(200).extract().jsonPath().getList("$");
         Map<String, String> stateByKey = new HashMap<>();
         gaps.forEach(g -> stateByKey.put(g.get("key") + ":" + g.get("fromSeq") + "-" + g.get("toSeq"),
                 (String) g.get("state")));
         assertThat(stateByKey).containsExactlyInAnyOrderEntriesOf(
-                Map.of("partial:7-7", "unrecoverable", "broken:6-8", "failed"));
+                Map.of("whole:6-8", "repaired", "partial:7-7", "unrecoverable", "broken:6-8", "failed"));
 
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(ReplayJdbcTest.value(metrics, "seqaudit_replays_total{outcome=\"repaired\"")).isEqualTo(1);
