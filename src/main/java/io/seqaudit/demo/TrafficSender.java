@@ -44,6 +44,20 @@ public final class TrafficSender implements AutoCloseable {
 
     /** Sends every record of the plan with {@code threads} threads, then flushes. */
     public void sendAll(int threads) throws Exception {
+        sendPart(0, 1, threads);
+    }
+
+    /**
+     * Sends part {@code part} of {@code parts} of the plan with {@code threads} threads, then flushes: for every
+     * key, its seqs {@code count*part/parts} up to (not including) {@code count*(part+1)/parts}. Send the parts in
+     * order, with this one sender (the stamping interceptor numbers each key's records in send order). Duplicates
+     * and records held within the grace window are all sent before this returns, so a pause between parts does
+     * not turn them into losses.
+     */
+    public void sendPart(int part, int parts, int threads) throws Exception {
+        if (parts < 1 || part < 0 || part >= parts) {
+            throw new IllegalArgumentException("part " + part + " of " + parts);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<?>> done = new ArrayList<>();
@@ -53,7 +67,7 @@ public final class TrafficSender implements AutoCloseable {
                 for (int i = t; i < keys.size(); i += threads) {
                     mine.add(keys.get(i));
                 }
-                done.add(pool.submit(() -> sendKeys(mine)));
+                done.add(pool.submit(() -> sendKeys(mine, part, parts)));
             }
             for (Future<?> f : done) {
                 f.get();
@@ -66,12 +80,14 @@ public final class TrafficSender implements AutoCloseable {
         producer.flush();
     }
 
-    private void sendKeys(List<String> keys) {
+    private void sendKeys(List<String> keys, int part, int parts) {
         Set<String> mine = new HashSet<>(keys);
         int max = keys.stream().mapToInt(plan::count).max().orElse(0);
         for (int round = 0; round < max; round++) {
             for (String key : keys) {
-                if (round < plan.count(key)) {
+                long from = (long) plan.count(key) * part / parts;
+                long to = (long) plan.count(key) * (part + 1) / parts;
+                if (round >= from && round < to) {
                     producer.send(new ProducerRecord<>(plan.topic(), key, "value-" + round));
                 }
             }

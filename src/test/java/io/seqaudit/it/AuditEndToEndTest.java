@@ -1,5 +1,8 @@
 package io.seqaudit.it;
 
+import io.seqaudit.demo.FaultPlan;
+import io.seqaudit.demo.TrafficSender;
+
 import static io.restassured.RestAssured.given;
 import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,14 +33,14 @@ class AuditEndToEndTest {
 
     @Test
     void reportsExactlyTheInjectedLossesDuplicatesAndLateRecordsByKey() throws Exception {
-        Traffic plan = new Traffic(T, AuditTestProfile.VOID, 1000, 50, 500, 0.004, 0.004, 0.003, 0.001, 7);
-        Set<String> lost = expected(plan, Traffic.Fate.LOST);
-        Set<String> beyond = expected(plan, Traffic.Fate.LATE_BEYOND);
-        Set<String> duplicated = expected(plan, Traffic.Fate.DUPLICATED);
+        FaultPlan plan = new FaultPlan(T, AuditTestProfile.VOID, 1000, 50, 500, 0.004, 0.004, 0.003, 0.001, 7);
+        Set<String> lost = expected(plan, FaultPlan.Fate.LOST);
+        Set<String> beyond = expected(plan, FaultPlan.Fate.LATE_BEYOND);
+        Set<String> duplicated = expected(plan, FaultPlan.Fate.DUPLICATED);
         assertThat(lost).hasSizeGreaterThan(100);
         assertThat(beyond).isNotEmpty();
 
-        try (TrafficSender sender = new TrafficSender(plan, "e2e-producer");
+        try (TrafficSender sender = new TrafficSender(plan, KafkaSupport.bootstrap(), "e2e-producer");
                 KafkaProducer<String, String> plain = KafkaSupport.producer(null, Map.of())) {
             sender.sendAll(4);
             sender.sendUnstamped(plain, 25);
@@ -58,8 +61,12 @@ class AuditEndToEndTest {
         JsonPath summary = asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
         assertThat(summary.getLong("records.duplicate")).isEqualTo(duplicated.size());
         assertThat(summary.getLong("records.unstamped")).isEqualTo(25);
-        assertThat(summary.getLong("records.late")).isGreaterThanOrEqualTo(
-                plan.total(Traffic.Fate.LATE_WITHIN) + beyond.size());
+        // Held keyed records arrive after a later seq of their key: late. A held null-key record may be read
+        // before its successor when they sit on different partitions (then it is in order), and the null-key
+        // stream's cross-partition reordering adds late records of its own: only a lower bound is exact.
+        long keyedWithin = expected(plan, FaultPlan.Fate.LATE_WITHIN).stream().filter(s -> !s.startsWith("<null>"))
+                .count();
+        assertThat(summary.getLong("records.late")).isGreaterThanOrEqualTo(keyedWithin + beyond.size());
         assertThat(summary.getLong("lost")).isEqualTo(lost.size());
         assertThat(summary.getLong("lostTotal")).isEqualTo(lost.size() + beyond.size());
         assertThat(summary.getLong("suspected")).isZero();
@@ -85,7 +92,7 @@ class AuditEndToEndTest {
     }
 
     /** "key#seq" for every seq of the plan with that fate; the null key is written {@code <null>}. */
-    private static Set<String> expected(Traffic plan, Traffic.Fate fate) {
+    private static Set<String> expected(FaultPlan plan, FaultPlan.Fate fate) {
         Set<String> out = new TreeSet<>();
         for (String key : plan.allKeys()) {
             plan.seqs(key, fate).forEach(s -> out.add((key == null ? "<null>" : key) + "#" + s));

@@ -1,5 +1,8 @@
 package io.seqaudit.it;
 
+import io.seqaudit.demo.FaultPlan;
+import io.seqaudit.demo.TrafficSender;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -60,11 +63,11 @@ class AuditorCrashIT {
         KafkaSupport.createTopic(TOPIC, PARTITIONS);
         KafkaSupport.createTopic(VOID, 1);
         // 1,000 keys x 50 records + 500 null-key records; losses, duplicates, late records within the grace.
-        Traffic plan = new Traffic(TOPIC, VOID, 1000, 50, 500, 0.004, 0.004, 0.003, 0, 11);
-        Set<String> lost = expected(plan, Traffic.Fate.LOST);
-        Set<String> duplicated = expected(plan, Traffic.Fate.DUPLICATED);
+        FaultPlan plan = new FaultPlan(TOPIC, VOID, 1000, 50, 500, 0.004, 0.004, 0.003, 0, 11);
+        Set<String> lost = expected(plan, FaultPlan.Fate.LOST);
+        Set<String> duplicated = expected(plan, FaultPlan.Fate.DUPLICATED);
         assertThat(lost).hasSizeGreaterThan(100);
-        assertThat(plan.total(Traffic.Fate.LATE_WITHIN)).isPositive();
+        assertThat(plan.total(FaultPlan.Fate.LATE_WITHIN)).isPositive();
 
         Map<String, String> envA = env(PREFIX_A, "seqaudit-crash-a-" + RUN);
         envA.put("SEQAUDIT_AUDIT_MAX_POLL_RECORDS", "100"); // many small checkpoints: kills land mid-audit
@@ -76,7 +79,7 @@ class AuditorCrashIT {
         AuditorProcess a = null;
         AuditorProcess b = null;
         boolean passed = false;
-        try (TrafficSender sender = new TrafficSender(plan, "crash-producer");
+        try (TrafficSender sender = new TrafficSender(plan, KafkaSupport.bootstrap(), "crash-producer");
                 KafkaProducer<String, String> plain = KafkaSupport.producer(null, Map.of());
                 RedisProbe redis = RedisProbe.local();
                 Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaSupport.bootstrap()))) {
@@ -357,7 +360,7 @@ class AuditorCrashIT {
     }
 
     /** "key#seq" for every seq of the plan with that fate; the null key is written {@code <null>}. */
-    private static Set<String> expected(Traffic plan, Traffic.Fate fate) {
+    private static Set<String> expected(FaultPlan plan, FaultPlan.Fate fate) {
         Set<String> out = new TreeSet<>();
         for (String key : plan.allKeys()) {
             plan.seqs(key, fate).forEach(s -> out.add((key == null ? "<null>" : key) + "#" + s));
