@@ -33,9 +33,8 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
 
     private static final Logger LOG = Logger.getLogger(AuditLoop.class);
     private static final long MAX_BACKOFF_MS = 30_000;
-    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
-
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final EndOffsets endOffsets;
     private final Map<String, TopicAuditor> auditors;
     private final AuditMetrics metrics;
     private final Duration tick;
@@ -50,10 +49,11 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
     private long retryAt;
     private long nextTick;
 
-    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
-            Duration tick, Duration backoff, boolean startLatest) {
+    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, Map<String, TopicAuditor> auditors,
+            AuditMetrics metrics, Duration tick, Duration backoff, boolean startLatest) {
         this.startLatest = startLatest;
         this.consumer = consumer;
+        this.endOffsets = endOffsets;
         this.auditors = auditors;
         this.metrics = metrics;
         this.tick = tick;
@@ -81,6 +81,7 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             }
         } finally {
             consumer.close(Duration.ofSeconds(5));
+            endOffsets.close();
             status = "stopped";
         }
     }
@@ -110,7 +111,7 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             }
             // Caught-up partitions are confirmed on ticks only (one ListOffsets request); between ticks progress
             // follows the records' timestamps.
-            if (auditor.process(batch, isTick ? caughtUp(auditor) : Set.of(), positions(auditor), now)) {
+            if (auditor.process(batch, isTick ? caughtUp(auditor) : Map.of(), positions(auditor), now)) {
                 batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
                         new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1)));
             } else {
@@ -140,31 +141,18 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
      * through them; records appended since would then be taken as read, and a gap they fill reported lost before
      * its grace ran out. So a lag of 0 is only a candidate, confirmed against the end offsets read now.
      */
-    private Set<Integer> caughtUp(TopicAuditor auditor) {
-        List<TopicPartition> candidates = new ArrayList<>();
+    /**
+     * Partitions whose position has reached the end offset last fetched in the background, with the time that
+     * offset was asked for: every record written before then has been read, so progress may advance to it.
+     */
+    private Map<Integer, Long> caughtUp(TopicAuditor auditor) {
+        endOffsets.watch(consumer.assignment());
+        Map<Integer, Long> out = new HashMap<>();
         for (int p : auditor.partitions()) {
             TopicPartition tp = new TopicPartition(auditor.topic(), p);
-            OptionalLong lag = consumer.currentLag(tp);
-            if (lag.isPresent() && lag.getAsLong() == 0) {
-                candidates.add(tp);
-            }
-        }
-        if (candidates.isEmpty()) {
-            return Set.of();
-        }
-        Map<TopicPartition, Long> end;
-        try {
-            end = consumer.endOffsets(candidates, END_OFFSETS_TIMEOUT);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            LOG.debugf("Cannot read the end offsets of %s (%s): progress follows the records", candidates,
-                    e.getMessage());
-            return Set.of();
-        }
-        Set<Integer> out = new HashSet<>();
-        for (TopicPartition tp : candidates) {
-            Long e = end.get(tp);
-            if (e != null && consumer.position(tp) >= e) {
-                out.add(tp.partition());
+            EndOffsets.At end = endOffsets.get(tp);
+            if (end != null && !unpositioned.contains(tp) && consumer.position(tp) >= end.offset()) {
+                out.put(p, end.askedAt());
             }
         }
         return out;

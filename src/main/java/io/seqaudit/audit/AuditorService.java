@@ -59,7 +59,9 @@ public class AuditorService {
         }
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
                 new ByteArrayDeserializer(), new SkippingDeserializer());
-        loop = new AuditLoop(consumer, auditors, metrics, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
+        EndOffsets endOffsets = new EndOffsets(kafkaConfig, a.tick());
+        loop = new AuditLoop(consumer, endOffsets, auditors, metrics, a.tick(), a.retryBackoff(),
+                "latest".equals(a.startFrom()));
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
         LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());

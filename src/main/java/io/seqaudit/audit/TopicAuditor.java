@@ -57,6 +57,9 @@ final class TopicAuditor {
     /** Producer epochs whose streams were expired: one of them that resumes is taken from where it resumes. */
     private final Set<FieldKey> expiredProducerEpochs = new HashSet<>();
     private String sweepCursor = "0";
+    /** The expiry sweep reads one page per interval: expiry is measured in days, the audit must not wait on it. */
+    private static final long SWEEP_INTERVAL_MS = 5_000;
+    private long nextSweep;
     private final int duplicatesKept;
     private final Map<Integer, Book> books = new HashMap<>();
     /** Streams with suspected ranges homed on an assigned partition: field → home. */
@@ -159,11 +162,11 @@ final class TopicAuditor {
      * Audits one poll's records of this topic (possibly none: a tick) and checkpoints them.
      *
      * @param records per partition, in offset order
-     * @param caughtUp partitions the consumer has read to their end (their progress follows the wall clock)
+     * @param caughtUp partitions the consumer has read to the end they had at a time: their progress may go there
      * @param now wall clock, epoch ms
      * @return true if applied; false if another owner moved a partition (call {@link #reload} and seek)
      */
-    boolean process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp,
+    boolean process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
             Map<Integer, Long> positions, long now) {
         topicProgressRefresh(records.isEmpty());
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -172,7 +175,9 @@ final class TopicAuditor {
             audit(records, caughtUp, positions, now, work, cp);
             if (records.isEmpty()) {
                 compactIdle(work);
-                sweep(work);
+                if (now >= nextSweep) {
+                    sweep(work);
+                }
             }
             promote(work);
             work.writeStreams(cp, home -> progressOf(work, home) - idleAfterMillis);
@@ -194,7 +199,7 @@ final class TopicAuditor {
         return false;
     }
 
-    private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Set<Integer> caughtUp,
+    private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
             Map<Integer, Long> positions, long now, BatchWork work, Checkpoint cp) {
         for (Map.Entry<Integer, Book> e : books.entrySet()) {
             int p = e.getKey();
@@ -206,8 +211,9 @@ final class TopicAuditor {
                 progress = Math.max(progress, Math.min(rec.timestamp(), now));
                 auditRecord(rec, progress, work, cp);
             }
-            if (caughtUp.contains(p)) {
-                progress = Math.max(progress, now);
+            Long readUpTo = caughtUp.get(p);
+            if (readUpTo != null) {
+                progress = Math.max(progress, Math.min(readUpTo, now));
             }
             work.progress.put(p, progress);
             long next = list.isEmpty() ? (b.stored == null ? -1 : b.stored) : list.get(list.size() - 1).offset() + 1;
@@ -391,6 +397,7 @@ final class TopicAuditor {
         for (FieldKey f : expired) {
             work.touch(f, cache).expire = true;
         }
+        nextSweep = System.currentTimeMillis() + SWEEP_INTERVAL_MS;
     }
 
     /** Totals, for the gauges. */

@@ -60,7 +60,14 @@ final class Service implements AutoCloseable {
         env.put("QUARKUS_REDIS_HOSTS", "redis://" + o.redisHost() + ":" + o.redisPort());
         env.put("SEQAUDIT_API_TOKENS_FILE", tokens.toAbsolutePath().toString());
         env.putAll(extraEnv);
-        this.process = Children.startJava(List.of("-Xmx1g", "-jar", o.jar().toString()), env, log);
+        List<String> args = new java.util.ArrayList<>(List.of("-Xmx1g"));
+        // For profiling a run, e.g. SEQAUDIT_BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/a.jfr
+        String extra = System.getenv("SEQAUDIT_BENCH_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            args.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        args.addAll(List.of("-jar", o.jar().toString()));
+        this.process = Children.startJava(args, env, log);
     }
 
     /** Starts the service and waits until its readiness check answers 200 (at most 90 s). */

@@ -51,15 +51,15 @@ public interface SeqauditConfig {
         @WithDefault("earliest")
         String startFrom();
 
-        /** The most records one poll returns (one atomic Redis step per topic per poll). Default 2000. */
-        @WithDefault("2000")
+        /** The most records one poll returns (one atomic Redis step per topic per poll). Default 5000. */
+        @WithDefault("5000")
         int maxPollRecords();
 
         /**
          * How often the auditor advances the progress clock of caught-up partitions and confirms losses whose
-         * grace has run out, even without new records. Default 250ms.
+         * grace has run out, even without new records. Default 100ms.
          */
-        @WithDefault("250ms")
+        @WithDefault("100ms")
         Duration tick();
 
         /** The biggest seq jump one record may reveal as missing; a bigger one is {@code invalid}. Default 100000. */

@@ -1,0 +1,85 @@
+package io.seqaudit.audit;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+/**
+ * The audited partitions' last committed offsets, fetched in the background (its own daemon thread, an Admin
+ * client) so the consumer thread never waits on the broker for them. Each value carries the wall-clock time it
+ * was asked at: an auditor whose position has reached it has read every record written before that time, which
+ * is exactly how far its progress clock may advance without records. A fetch that fails leaves the old values.
+ */
+final class EndOffsets implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EndOffsets.class);
+
+    /** An end offset and when it was asked for. */
+    record At(long offset, long askedAt) {
+    }
+
+    private final Admin admin;
+    private final ScheduledExecutorService timer;
+    private final Map<TopicPartition, At> latest = new ConcurrentHashMap<>();
+    private volatile Set<TopicPartition> watched = Set.of();
+
+    EndOffsets(Map<String, Object> kafkaConfig, Duration every) {
+        this.admin = Admin.create(kafkaConfig);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "seqaudit-end-offsets");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::refresh, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The partitions to follow (the consumer thread's assignment). */
+    void watch(Collection<TopicPartition> partitions) {
+        watched = Set.copyOf(partitions);
+        latest.keySet().retainAll(watched);
+    }
+
+    /** The latest known end offset of a partition, or null. */
+    At get(TopicPartition tp) {
+        return latest.get(tp);
+    }
+
+    private void refresh() {
+        Set<TopicPartition> parts = watched;
+        if (parts.isEmpty()) {
+            return;
+        }
+        long askedAt = System.currentTimeMillis();
+        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+        parts.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
+        try {
+            admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                    .get(5, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> latest.put(tp, new At(info.offset(), askedAt)));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.debugf("Cannot read end offsets of %s: %s", List.copyOf(parts), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        admin.close(Duration.ofSeconds(2));
+    }
+}
