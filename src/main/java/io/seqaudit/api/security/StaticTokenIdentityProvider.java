@@ -16,7 +16,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class StaticTokenIdentityProvider implements IdentityProvider<StaticTokenRequest> {
 
-    /** The identity attribute naming how the caller authenticated: {@code token} or {@code jwt}. */
+    /**
+     * The identity attribute naming how the caller authenticated: {@code token} (the tokens file) or {@code none}
+     * ({@code seqaudit.api.auth-enabled=false}); a JWT identity does not carry it.
+     */
     public static final String METHOD = "seqaudit.auth";
 
     private final ApiCredentials credentials;
