@@ -47,6 +47,8 @@ final class BatchWork {
     final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
     final Map<String, Long> invalidReasons = new HashMap<>();
     final Map<Integer, Long> progress = new HashMap<>();
+    /** Producer epochs ("epoch producer" → hash) this batch adds to the dictionary. */
+    final Map<String, byte[]> newProducerEpochs = new HashMap<>();
     /** Partition → the offset this batch stores as audited. */
     final Map<Integer, Long> next = new HashMap<>();
     long lostSeqs;

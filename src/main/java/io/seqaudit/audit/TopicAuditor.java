@@ -247,8 +247,12 @@ final class TopicAuditor {
         String pe = stamp.epoch() + " " + stamp.producer();
         byte[] peHash = peHashes.get(pe);
         if (peHash == null) {
+            peHash = work.newProducerEpochs.get(pe);
+        }
+        if (peHash == null) {
+            // Remembered only once the checkpoint that writes it to the dictionary has applied.
             peHash = StreamRef.producerEpochHash(stamp.producer(), stamp.epoch());
-            peHashes.put(pe, peHash);
+            work.newProducerEpochs.put(pe, peHash);
             cp.producerEpoch(peHash, stamp.producer(), stamp.epoch());
         }
         byte[] keyHash = StreamRef.keyHash(rec.key());
@@ -350,6 +354,7 @@ final class TopicAuditor {
             b.coverNew = false;
             b.progress = work.progress.getOrDefault(e.getKey(), b.progress);
         }
+        peHashes.putAll(work.newProducerEpochs);
         metrics.recorded(topic, work.outcomes, work.invalidReasons, work.lostSeqs);
     }
 

@@ -65,6 +65,9 @@ final class StreamCounters {
     private final Map<StreamKey, Counter>[] stripes;
     private final int mask;
     private final int stripeCapacity;
+    private final int maxKeys;
+    /** Entries held over all stripes; the bound that eviction keeps. */
+    private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
     private final LongSupplier clock;
     private final AtomicLong currentEpoch;
     private final LongAdder evictions = new LongAdder();
@@ -87,7 +90,10 @@ final class StreamCounters {
             stripes[i] = new LinkedHashMap<>(16, 0.75f, true);
         }
         this.mask = n - 1;
-        this.stripeCapacity = maxKeys / n;
+        // A stripe may hold up to twice its share: keys never hash evenly, and a stripe evicting while the whole
+        // map has room would give keys fresh epochs (new streams) for nothing. The total stays within maxKeys.
+        this.stripeCapacity = 2 * (maxKeys / n);
+        this.maxKeys = maxKeys;
         this.clock = clock;
         this.currentEpoch = new AtomicLong(baseEpoch);
     }
@@ -104,8 +110,11 @@ final class StreamCounters {
         synchronized (stripe) {
             Counter counter = stripe.get(lookup);
             if (counter == null) {
-                if (stripe.size() >= stripeCapacity) {
+                // Take the slot first (atomically across stripes), then give one back by evicting if over.
+                boolean over = total.incrementAndGet() > maxKeys;
+                if (!stripe.isEmpty() && (over || stripe.size() >= stripeCapacity)) {
                     evictEldest(stripe);
+                    total.decrementAndGet();
                 }
                 counter = new Counter(currentEpoch.get());
                 // Store a private copy of array keys: the application may reuse its array.
@@ -136,6 +145,7 @@ final class StreamCounters {
                 if (!stripe.isEmpty()) {
                     long now = clock.getAsLong();
                     currentEpoch.updateAndGet(cur -> cur == Long.MAX_VALUE ? cur : Math.max(cur + 1, now));
+                    total.addAndGet(-stripe.size());
                     stripe.clear();
                 }
             }
@@ -162,9 +172,9 @@ final class StreamCounters {
         return currentEpoch.get();
     }
 
-    /** Upper bound on {@link #size()}: stripes x per-stripe capacity, at most maxKeys. */
+    /** The bound on {@link #size()}: maxKeys (exceeded by one entry per stripe only while that stripe is empty). */
     int capacity() {
-        return stripes.length * stripeCapacity;
+        return maxKeys;
     }
 
     private Map<StreamKey, Counter> stripeFor(StreamKey key) {
