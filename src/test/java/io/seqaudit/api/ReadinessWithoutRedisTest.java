@@ -1,5 +1,7 @@
 package io.seqaudit.api;
 
+import io.seqaudit.it.CreatedTopic;
+
 import static io.restassured.RestAssured.given;
 import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,7 +10,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.startsWith;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -47,20 +48,7 @@ class ReadinessWithoutRedisTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(Topic.class));
-        }
-    }
-
-    /** Creates the topic before the service starts. */
-    public static class Topic implements QuarkusTestResourceLifecycleManager {
-        @Override
-        public Map<String, String> start() {
-            KafkaSupport.createTopic(TOPIC, 1);
-            return Map.of();
-        }
-
-        @Override
-        public void stop() {
+            return List.of(new TestResourceEntry(CreatedTopic.class, CreatedTopic.args(TOPIC, 1)));
         }
     }
 

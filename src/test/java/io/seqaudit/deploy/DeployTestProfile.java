@@ -1,6 +1,7 @@
 package io.seqaudit.deploy;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.seqaudit.it.CreatedTopic;
+
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.seqaudit.it.KafkaSupport;
 import java.util.List;
@@ -24,19 +25,7 @@ public class DeployTestProfile implements QuarkusTestProfile {
 
     @Override
     public List<TestResourceEntry> testResources() {
-        return List.of(new TestResourceEntry(Topic.class));
+        return List.of(new TestResourceEntry(CreatedTopic.class, CreatedTopic.args(TOPIC, 2)));
     }
 
-    /** Creates the topic before the service starts. */
-    public static class Topic implements QuarkusTestResourceLifecycleManager {
-        @Override
-        public Map<String, String> start() {
-            KafkaSupport.createTopic(TOPIC, 2);
-            return Map.of();
-        }
-
-        @Override
-        public void stop() {
-        }
-    }
 }

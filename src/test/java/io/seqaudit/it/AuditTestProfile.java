@@ -23,6 +23,9 @@ public class AuditTestProfile implements QuarkusTestProfile {
                 "seqaudit.grace", "3s",
                 "seqaudit.audit.group-id", "seqaudit-test-" + RUN,
                 "seqaudit.state.prefix", "seqaudit-test-" + RUN,
+                // ReplayApiTest sends many bad requests in a row: the rate limit has its own test.
+                "seqaudit.api.replay-rate", "1000",
+                "seqaudit.api.replay-burst", "1000",
                 "kafka.bootstrap.servers", KafkaSupport.bootstrap());
     }
 

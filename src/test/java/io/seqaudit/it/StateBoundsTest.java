@@ -4,7 +4,6 @@ import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -43,20 +42,7 @@ class StateBoundsTest {
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(Topic.class));
-        }
-    }
-
-    /** Creates the topic before the service starts. */
-    public static class Topic implements QuarkusTestResourceLifecycleManager {
-        @Override
-        public Map<String, String> start() {
-            KafkaSupport.createTopic(TOPIC, 3);
-            return Map.of();
-        }
-
-        @Override
-        public void stop() {
+            return List.of(new TestResourceEntry(CreatedTopic.class, CreatedTopic.args(TOPIC, 3)));
         }
     }
 
