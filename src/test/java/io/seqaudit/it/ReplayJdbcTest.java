@@ -137,6 +137,21 @@ class ReplayJdbcTest {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(value(metrics, "seqaudit_replays_total{outcome=\"repaired\"")).isEqualTo(replays);
         assertThat(value(metrics, "seqaudit_repaired_total{topic=\"" + TOPIC + "\"")).isEqualTo(KEYS * LOST.size());
+
+        // The original of a replayed seq arriving after all is superseded, not a business duplicate; a replayed
+        // record for a seq already present is redundant.
+        try (KafkaProducer<String, String> p = KafkaSupport.producer(null, Map.of())) {
+            p.send(Stamped.record(TOPIC, "k0", "shop", 1, 3));
+            var redundant = Stamped.record(TOPIC, "k0", "shop", 1, 4);
+            redundant.headers().add("seqaudit-replay", "by-hand".getBytes(StandardCharsets.UTF_8));
+            p.send(redundant);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonPath after = asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
+            assertThat(after.getLong("records.replay_superseded")).isEqualTo(1);
+            assertThat(after.getLong("records.replay_redundant")).isEqualTo(1);
+            assertThat(after.getLong("records.duplicate")).isZero();
+        });
     }
 
     /** Reads the whole topic (committed records only) and counts each (key, seq). */
