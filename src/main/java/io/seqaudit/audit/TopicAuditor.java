@@ -131,10 +131,6 @@ final class TopicAuditor {
         return books.keySet();
     }
 
-    Long storedOffset(int partition) {
-        Book b = books.get(partition);
-        return b == null ? null : b.stored;
-    }
 
     private void loadOpen() {
         if (books.isEmpty()) {

@@ -84,14 +84,6 @@ public final class Checkpoint {
         return this;
     }
 
-    public boolean isEmpty() {
-        return partitions.isEmpty() && streams.isEmpty() && gaps.isEmpty() && totals.isEmpty();
-    }
-
-    public int streamCount() {
-        return streams.size();
-    }
-
     /** The script's ARGV, as byte strings. */
     List<byte[]> arguments() {
         List<byte[]> a = new ArrayList<>(8 + partitions.size() * 5 + streams.size() * 3 + gaps.size() * 2);

@@ -23,33 +23,24 @@ local function take()
   return v
 end
 
+-- Redis commands take a bounded number of arguments through unpack: large calls go in chunks. CHUNK is even, so
+-- HSET's field/value pairs never split across two calls.
 local CHUNK = 2000
-local function hmget(key, fields)
+local function chunked(cmd, key, items)
   local out = {}
-  for i = 1, #fields, CHUNK do
+  for i = 1, #items, CHUNK do
     local part = {}
-    for j = i, math.min(i + CHUNK - 1, #fields) do part[#part + 1] = fields[j] end
-    local got = redis.call('HMGET', key, unpack(part))
-    for j = 1, #got do out[#out + 1] = got[j] end
+    for j = i, math.min(i + CHUNK - 1, #items) do part[#part + 1] = items[j] end
+    local r = redis.call(cmd, key, unpack(part))
+    if type(r) == 'table' then
+      for j = 1, #r do out[#out + 1] = r[j] end
+    end
   end
   return out
 end
-
-local function hset(key, pairs)
-  for i = 1, #pairs, CHUNK do
-    local part = {}
-    for j = i, math.min(i + CHUNK - 1, #pairs) do part[#part + 1] = pairs[j] end
-    redis.call('HSET', key, unpack(part))
-  end
-end
-
-local function hdel(key, fields)
-  for i = 1, #fields, CHUNK do
-    local part = {}
-    for j = i, math.min(i + CHUNK - 1, #fields) do part[#part + 1] = fields[j] end
-    redis.call('HDEL', key, unpack(part))
-  end
-end
+local function hmget(key, fields) return chunked('HMGET', key, fields) end
+local function hset(key, pairs) chunked('HSET', key, pairs) end
+local function hdel(key, fields) chunked('HDEL', key, fields) end
 
 -- 1. Partitions: compare offsets.
 local np = tonumber(take())
