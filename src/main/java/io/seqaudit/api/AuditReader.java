@@ -9,10 +9,9 @@ import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.FieldKey;
-import io.seqaudit.state.StateStore;
+import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
-import io.seqaudit.state.TopicKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -29,13 +28,13 @@ import java.util.Map;
 @ApplicationScoped
 public class AuditReader {
 
-    private final StateStore store;
+    private final StateReader reader;
     private final ReplayStore replayStore;
     private final SeqauditConfig config;
     private final ObjectMapper mapper;
 
-    public AuditReader(StateStore store, ReplayStore replayStore, SeqauditConfig config, ObjectMapper mapper) {
-        this.store = store;
+    public AuditReader(StateReader reader, ReplayStore replayStore, SeqauditConfig config, ObjectMapper mapper) {
+        this.reader = reader;
         this.replayStore = replayStore;
         this.config = config;
         this.mapper = mapper;
@@ -44,7 +43,7 @@ public class AuditReader {
     public SummaryView summary() {
         Map<String, SummaryView> topics = new LinkedHashMap<>();
         for (String topic : config.topics()) {
-            topics.put(topic, topicSummary(store.keys(topic)));
+            topics.put(topic, topicSummary(topic));
         }
         Map<String, Long> records = zeroOutcomes();
         Map<String, Long> invalid = new LinkedHashMap<>();
@@ -63,8 +62,8 @@ public class AuditReader {
         return new SummaryView(records, invalid, suspected, lost, lostTotal, streams, topics);
     }
 
-    private SummaryView topicSummary(TopicKeys keys) {
-        Map<String, Long> totals = store.totals(keys);
+    private SummaryView topicSummary(String topic) {
+        Map<String, Long> totals = reader.totals(topic);
         Map<String, Long> records = zeroOutcomes();
         Map<String, Long> invalid = new LinkedHashMap<>();
         totals.forEach((name, v) -> {
@@ -94,7 +93,7 @@ public class AuditReader {
     public List<GapView> gaps(String topic, String state, int limit) {
         List<GapView> out = new ArrayList<>();
         List<ReplayView> replays = replayStore.list(topic);
-        for (String json : store.gaps(store.keys(topic), Integer.MAX_VALUE)) {
+        for (String json : reader.gaps(topic, Integer.MAX_VALUE)) {
             GapView g = withReplay(read(json, GapView.class), replays);
             if (state == null || state.equals(g.state())) {
                 out.add(g);
@@ -132,18 +131,19 @@ public class AuditReader {
     }
 
     public List<DuplicateView> duplicates(String topic, int limit) {
-        return store.duplicates(store.keys(topic), limit).stream().map(j -> read(j, DuplicateView.class)).toList();
+        // Each shard keeps its own newest duplicates: merged newest first.
+        return reader.duplicates(topic, limit).stream().map(j -> read(j, DuplicateView.class))
+                .sorted(Comparator.comparing(DuplicateView::seenAt).reversed()).limit(limit).toList();
     }
 
     /** Every stream of one key (null: the null key) in a topic, one per producer epoch. */
     public List<StreamView> streams(String topic, byte[] key) {
-        TopicKeys keys = store.keys(topic);
         byte[] keyHash = StreamRef.keyHash(key);
-        Map<FieldKey, String> pes = store.producerEpochs(keys);
+        Map<FieldKey, String> pes = reader.producerEpochs(topic);
         Map<FieldKey, String> byField = new LinkedHashMap<>();
         pes.forEach((pe, text) -> byField.put(new FieldKey(StreamRef.field(keyHash, pe.bytes())), text));
         List<StreamView> out = new ArrayList<>();
-        store.streams(keys, byField.keySet()).forEach((field, blob) -> {
+        reader.streams(topic, new ArrayList<>(byField.keySet())).forEach((field, blob) -> {
             String pe = byField.get(field);
             int space = pe.indexOf(' ');
             StreamRef ref = new StreamRef(topic, key, pe.substring(space + 1), Long.parseLong(pe.substring(0, space)));

@@ -5,6 +5,7 @@ import io.seqaudit.state.StateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 
@@ -49,8 +50,11 @@ public final class AuditorHealth {
 
         @Override
         public HealthCheckResponse call() {
-            return HealthCheckResponse.named("seqaudit").up().withData("auditor", auditor.status())
-                    .withData("redis", store.ping() ? "up" : "down").build();
+            HealthCheckResponseBuilder b = HealthCheckResponse.named("seqaudit").up()
+                    .withData("auditor", auditor.status()).withData("redis", store.ping() ? "up" : "down");
+            // A lost audit state is an alert (seqaudit_state_lost), not unreadiness: the API still serves.
+            auditor.topicStates().forEach((topic, state) -> b.withData("state." + topic, state));
+            return b.build();
         }
     }
 }

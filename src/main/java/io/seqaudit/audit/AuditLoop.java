@@ -1,6 +1,7 @@
 package io.seqaudit.audit;
 
 import io.seqaudit.metrics.AuditMetrics;
+import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,8 +34,13 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
 
     private static final Logger LOG = Logger.getLogger(AuditLoop.class);
     private static final long MAX_BACKOFF_MS = 30_000;
+    private static final long IDENTITY_CHECK_MS = 5_000;
+    private static final long GAUGES_MS = 1_000;
+    /** Prefix of the metadata of the offsets committed to Kafka: the state's generation follows it. */
+    static final String GENERATION_PREFIX = "seqaudit-gen:";
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final EndOffsets endOffsets;
+    private final StateReader reader;
     private final Map<String, TopicAuditor> auditors;
     private final AuditMetrics metrics;
     private final Duration tick;
@@ -47,9 +54,13 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
     private long backoffMs;
     private long retryAt;
     private long nextTick;
+    private long nextIdentityCheck;
+    private long nextGauges;
 
-    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, Map<String, TopicAuditor> auditors,
-            AuditMetrics metrics, Duration tick, Duration backoff, boolean startLatest) {
+    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, StateReader reader,
+            Map<String, TopicAuditor> auditors, AuditMetrics metrics, Duration tick, Duration backoff,
+            boolean startLatest) {
+        this.reader = reader;
         this.startLatest = startLatest;
         this.consumer = consumer;
         this.endOffsets = endOffsets;
@@ -94,7 +105,8 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         if (!unpositioned.isEmpty()) {
             position(new ArrayList<>(unpositioned));
         }
-        consumer.resume(consumer.paused());
+        // Partitions of a topic whose state is lost stay paused until it is re-audited.
+        consumer.resume(consumer.paused().stream().filter(tp -> !halted(tp.topic())).toList());
         ConsumerRecords<byte[], byte[]> records = consumer.poll(tick);
         now = System.currentTimeMillis();
         boolean isTick = now >= nextTick;
@@ -105,27 +117,40 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         for (TopicAuditor auditor : auditors.values()) {
             Map<Integer, List<ConsumerRecord<byte[], byte[]>>> batch = byTopic.getOrDefault(auditor.topic(), Map.of());
-            if (auditor.partitions().isEmpty() || (batch.isEmpty() && !isTick)) {
+            if (auditor.partitions().isEmpty() || (batch.isEmpty() && !isTick)
+                    || auditor.identity().status() != TopicIdentity.Status.OK) {
                 continue;
             }
             // Caught-up partitions are confirmed on ticks only (one ListOffsets request); between ticks progress
             // follows the records' timestamps.
-            if (auditor.process(batch, isTick ? caughtUp(auditor) : Map.of(), positions(auditor), now)) {
-                batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
-                        new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1)));
-            } else {
-                reload(auditor);
+            switch (auditor.process(batch, isTick ? caughtUp(auditor) : Map.of(), positions(auditor), now)) {
+                case APPLIED -> batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
+                        committed(auditor, list.get(list.size() - 1))));
+                case RELOAD -> reload(auditor);
+                case STATE_CHANGED -> recheck(auditor);
             }
+        }
+        if (now >= nextIdentityCheck) {
+            nextIdentityCheck = now + IDENTITY_CHECK_MS;
+            auditors.values().stream().filter(a -> a.identity().status() != TopicIdentity.Status.OK)
+                    .forEach(this::recheck);
         }
         if (!done.isEmpty()) {
             consumer.commitAsync(done, null); // informative only: lag tools read it; Redis holds the truth
         }
         if (isTick) {
             nextTick = now + tick.toMillis();
+            boolean gauges = now >= nextGauges;
+            if (gauges) {
+                // Summing the shards' totals costs a Redis call per shard: once a second is enough for gauges.
+                nextGauges = now + GAUGES_MS;
+            }
             for (TopicAuditor auditor : auditors.values()) {
-                Map<String, Long> totals = auditor.totals();
-                metrics.missing(auditor.topic(), totals.getOrDefault("missing:suspected", 0L),
-                        totals.getOrDefault("missing:lost", 0L));
+                if (gauges) {
+                    Map<String, Long> totals = reader.totals(auditor.topic());
+                    metrics.missing(auditor.topic(), totals.getOrDefault("missing:suspected", 0L),
+                            totals.getOrDefault("missing:lost", 0L));
+                }
                 metrics.lag(auditor.topic(), lag(auditor));
             }
         }
@@ -177,6 +202,49 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         return sum;
     }
 
+    /** The offset to commit to Kafka after a record: for lag tools, and naming the state's generation. */
+    private static OffsetAndMetadata committed(TopicAuditor auditor, ConsumerRecord<byte[], byte[]> last) {
+        return new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(),
+                GENERATION_PREFIX + auditor.identity().generation());
+    }
+
+    private boolean halted(String topic) {
+        TopicAuditor a = auditors.get(topic);
+        return a != null && a.identity().status() != TopicIdentity.Status.OK;
+    }
+
+    /**
+     * Checks a topic's state again (after a checkpoint found it changed, and every few seconds while it is not
+     * OK): a re-audit is taken up from the stored offsets it left (none: the earliest offsets); a lost state keeps
+     * the topic's partitions paused.
+     */
+    private void recheck(TopicAuditor auditor) {
+        TopicIdentity.Status before = auditor.identity().status();
+        TopicIdentity.Status now = auditor.identity().establish(() -> committedGeneration(auditor.topic()));
+        List<TopicPartition> parts = new ArrayList<>();
+        consumer.assignment().stream().filter(tp -> tp.topic().equals(auditor.topic())).forEach(parts::add);
+        if (now == TopicIdentity.Status.OK) {
+            if (before != TopicIdentity.Status.OK) {
+                auditor.drop();
+            }
+            position(parts);
+        } else {
+            auditor.drop();
+            consumer.pause(parts);
+            unpositioned.removeAll(parts);
+        }
+        metrics.stateLost(auditor.topic(), now == TopicIdentity.Status.LOST);
+    }
+
+    /** The generation the group's committed offsets of a topic name, if any: the witness of a state Redis lost. */
+    private Optional<String> committedGeneration(String topic) {
+        Set<TopicPartition> all = new HashSet<>();
+        consumer.partitionsFor(topic).forEach(pi -> all.add(new TopicPartition(topic, pi.partition())));
+        return consumer.committed(all).values().stream().filter(o -> o != null && o.metadata() != null
+                && o.metadata().startsWith(GENERATION_PREFIX)).map(o -> o.metadata().substring(GENERATION_PREFIX
+                        .length())).findFirst();
+    }
+
     /** Another owner moved a partition: take the offsets and state that Redis holds now. */
     private void reload(TopicAuditor auditor) {
         List<TopicPartition> parts = new ArrayList<>();
@@ -201,6 +269,17 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         parts.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new HashSet<>()).add(tp.partition()));
         for (Map.Entry<String, Set<Integer>> e : byTopic.entrySet()) {
             TopicAuditor auditor = auditors.get(e.getKey());
+            if (auditor.identity().status() != TopicIdentity.Status.OK) {
+                TopicIdentity.Status st = auditor.identity().establish(() -> committedGeneration(e.getKey()));
+                metrics.stateLost(e.getKey(), st == TopicIdentity.Status.LOST);
+                if (st != TopicIdentity.Status.OK) {
+                    List<TopicPartition> halted = e.getValue().stream()
+                            .map(p -> new TopicPartition(e.getKey(), p)).toList();
+                    consumer.pause(halted);
+                    unpositioned.removeAll(halted);
+                    continue;
+                }
+            }
             Set<Integer> owned = new HashSet<>(auditor.partitions());
             owned.addAll(e.getValue());
             Map<Integer, Long> stored = auditor.assign(owned, consumer.partitionsFor(e.getKey()).size());
@@ -210,11 +289,16 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
                     continue;
                 }
                 if (s.getValue() != null) {
-                    consumer.seek(tp, s.getValue());
+                    int epoch = auditor.leaderEpoch(tp.partition());
+                    // With the leader epoch, the consumer validates the restored position against the leader's
+                    // log: a log truncated below it while the auditor was away is detected, not read past.
+                    consumer.seek(tp, new OffsetAndMetadata(s.getValue(),
+                            epoch >= 0 ? Optional.of(epoch) : Optional.empty(), ""));
                 } else {
-                    // No audit yet: start where auto.offset.reset says, and remember it as the coverage start.
-                    // Kafka's committed offsets are ignored on purpose: only Redis says what was audited.
-                    if (startLatest) {
+                    // No audit yet: start where seqaudit.audit.start-from says (a re-audit: the earliest offset),
+                    // and remember it as the coverage start. Kafka's committed offsets are ignored on purpose:
+                    // only Redis says what was audited.
+                    if (startLatest && !auditor.identity().reaudited()) {
                         consumer.seekToEnd(Set.of(tp));
                     } else {
                         consumer.seekToBeginning(Set.of(tp));

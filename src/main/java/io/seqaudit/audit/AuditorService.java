@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.metrics.AuditMetrics;
 import io.seqaudit.sequence.SequenceDetector;
+import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,15 +31,18 @@ public class AuditorService {
 
     private final SeqauditConfig config;
     private final StateStore store;
+    private final StateReader reader;
     private final AuditMetrics metrics;
     private final Map<String, Object> kafkaConfig;
     private volatile AuditLoop loop;
+    private volatile Map<String, TopicAuditor> auditors = Map.of();
     private volatile Thread thread;
 
-    public AuditorService(SeqauditConfig config, StateStore store, AuditMetrics metrics,
+    public AuditorService(SeqauditConfig config, StateStore store, StateReader reader, AuditMetrics metrics,
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         this.config = config;
         this.store = store;
+        this.reader = reader;
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
     }
@@ -53,14 +57,13 @@ public class AuditorService {
         SequenceDetector detector = new SequenceDetector(a.maxJump(), a.maxRanges(), config.grace());
         Map<String, TopicAuditor> auditors = new HashMap<>();
         for (String topic : config.topics()) {
-            auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, config.state().cacheStreams(),
-                    config.state().idleAfter().toMillis(), config.state().expireAfter().toMillis(),
-                    config.state().duplicatesKept()));
+            auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, AuditSettings.of(config.state())));
         }
+        this.auditors = Map.copyOf(auditors);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
                 new ByteArrayDeserializer(), new SkippingDeserializer());
         EndOffsets endOffsets = new EndOffsets(kafkaConfig, a.tick());
-        loop = new AuditLoop(consumer, endOffsets, auditors, metrics, a.tick(), a.retryBackoff(),
+        loop = new AuditLoop(consumer, endOffsets, reader, auditors, metrics, a.tick(), a.retryBackoff(),
                 "latest".equals(a.startFrom()));
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
@@ -90,6 +93,20 @@ public class AuditorService {
     public String status() {
         AuditLoop l = loop;
         return l == null ? "disabled" : l.status();
+    }
+
+    /**
+     * Per audited topic, the state of its audit state in Redis: {@code ok}, {@code unknown} (not checked yet), or
+     * {@code lost: <what is wrong and what to do>}.
+     */
+    public Map<String, String> topicStates() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        auditors.forEach((topic, a) -> out.put(topic, switch (a.identity().status()) {
+            case OK -> "ok";
+            case UNKNOWN -> "unknown";
+            case LOST -> "lost: " + a.identity().problem();
+        }));
+        return out;
     }
 
     void stop(@Observes ShutdownEvent ev) {

@@ -13,18 +13,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import java.util.function.IntToLongFunction;
 
 /**
- * One attempt at one topic's batch: working copies of the streams it touched and everything it counted, turned
- * into a {@link Checkpoint} at the end. Thrown away if Redis refuses the checkpoint, so counting here can never
- * count twice. Used only by the consumer thread.
+ * One attempt at one topic's batch: working copies of the streams it touched and everything it counted, per
+ * shard, turned into one {@link Checkpoint} per shard at the end. Thrown away if Redis refuses a checkpoint, so
+ * counting here can never count twice. Used only by the consumer thread.
  */
 final class BatchWork {
 
     /** A stream touched by this batch: {@code before} is the cached state (null if new), never changed. */
     static final class Touched {
         final FieldKey field;
+        final int shard;
         final byte[] expected;
         final StreamState before;
         final StreamState state;
@@ -34,8 +36,9 @@ final class BatchWork {
         /** Delete the stream: idle for longer than the expiry time, without missing seqs. */
         boolean expire;
 
-        Touched(FieldKey field, StreamCache.Entry cached) {
+        Touched(FieldKey field, int shard, StreamCache.Entry cached) {
             this.field = field;
+            this.shard = shard;
             this.expected = cached == null ? null : cached.blob();
             this.before = cached == null ? null : cached.state();
             this.state = cached == null ? new StreamState() : cached.state().copy();
@@ -43,41 +46,57 @@ final class BatchWork {
         }
     }
 
+    /** What one shard's checkpoint counts. */
+    static final class ShardCounts {
+        final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
+        final Map<String, Long> invalidReasons = new HashMap<>();
+        long lostSeqs;
+    }
+
     final Map<FieldKey, Touched> touched = new LinkedHashMap<>();
-    final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
-    final Map<String, Long> invalidReasons = new HashMap<>();
+    final Map<Integer, ShardCounts> counts = new HashMap<>();
     final Map<Integer, Long> progress = new HashMap<>();
-    /** Producer epochs ("epoch producer" → hash) this batch adds to the dictionary. */
+    /** Producer epochs ("shard epoch producer" → hash) this batch adds to shard dictionaries. */
     final Map<String, byte[]> newProducerEpochs = new HashMap<>();
     /** Partition → the offset this batch stores as audited. */
     final Map<Integer, Long> next = new HashMap<>();
-    long lostSeqs;
+    /** Partition → the leader epoch of the last record read. */
+    final Map<Integer, Integer> leaderEpochs = new HashMap<>();
 
-    Touched touch(FieldKey field, StreamCache cache) {
-        return touched.computeIfAbsent(field, f -> new Touched(f, cache.get(f)));
+    Touched touch(FieldKey field, int shard, StreamCache cache) {
+        return touched.computeIfAbsent(field, f -> new Touched(f, shard, cache.get(f)));
     }
 
-    void count(Outcome outcome) {
-        outcomes.merge(outcome, 1L, Long::sum);
+    ShardCounts counts(int shard) {
+        return counts.computeIfAbsent(shard, s -> new ShardCounts());
     }
 
-    void invalid(String reason) {
-        count(Outcome.INVALID);
-        invalidReasons.merge(reason, 1L, Long::sum);
+    void count(int shard, Outcome outcome) {
+        counts(shard).outcomes.merge(outcome, 1L, Long::sum);
+    }
+
+    void invalid(int shard, String reason) {
+        count(shard, Outcome.INVALID);
+        counts(shard).invalidReasons.merge(reason, 1L, Long::sum);
     }
 
     /**
-     * Adds every changed stream, its gaps and the totals to {@code cp}.
+     * Adds every changed stream, its gaps and the totals to its shard's checkpoint.
      *
      * @param idleBefore per home partition, the progress time before which a stream counts as idle
+     * @param owned whether a partition is owned here: a single-partition stream homed on one is written unguarded
+     *        (the partition's offset in the same script already fences the write)
      */
-    void writeStreams(Checkpoint cp, IntToLongFunction idleBefore) {
+    void writeStreams(List<Checkpoint> shards, IntToLongFunction idleBefore, IntPredicate owned) {
         for (Touched t : touched.values()) {
+            Checkpoint cp = shards.get(t.shard);
+            boolean single = t.before != null && t.expected != null && !t.before.multiPartition()
+                    && !t.state.multiPartition() && owned.test(t.state.home());
             if (t.expire) {
-                cp.stream(t.field.bytes(), t.expected, null);
+                write(cp, t, single, null);
                 cp.add("streams", -1);
                 cp.add("expired", 1);
-                cp.expiredProducerEpoch(producerEpochOf(t.field), t.state.lastActivity());
+                cp.expiredProducerEpoch(StreamRef.producerEpochPart(t.field.bytes()), t.state.lastActivity());
                 continue;
             }
             if (t.state.isNew()) {
@@ -90,28 +109,38 @@ final class BatchWork {
             }
             t.written = next;
             t.compacted = !keepRecent;
-            cp.stream(t.field.bytes(), t.expected, next);
+            write(cp, t, single, next);
             if (t.expected == null) {
                 cp.add("streams", 1);
             }
             writeGaps(cp, t);
         }
-        outcomes.forEach((o, n) -> cp.add("records:" + o.tag(), n));
-        invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
-        cp.add("lost_total", lostSeqs);
+        counts.forEach((shard, c) -> {
+            Checkpoint cp = shards.get(shard);
+            c.outcomes.forEach((o, n) -> cp.add("records:" + o.tag(), n));
+            c.invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
+            cp.add("lost_total", c.lostSeqs);
+        });
     }
 
-    /** The producer-epoch half of a stream field. */
-    static byte[] producerEpochOf(FieldKey field) {
-        return Arrays.copyOfRange(field.bytes(), 12, StreamRef.FIELD_LENGTH);
+    private static void write(Checkpoint cp, Touched t, boolean single, byte[] next) {
+        if (single) {
+            cp.ownedStream(t.field.bytes(), next);
+        } else {
+            cp.stream(t.field.bytes(), t.expected, next);
+        }
     }
 
     private static void writeGaps(Checkpoint cp, Touched t) {
         List<MissingRange> oldRanges = t.before == null ? List.of() : t.before.missing();
+        List<MissingRange> newRanges = t.state.missing();
+        if (oldRanges.isEmpty() && newRanges.isEmpty()) {
+            return;
+        }
         Map<Long, MissingRange> old = new HashMap<>();
         oldRanges.forEach(r -> old.put(r.from(), r));
         Map<Long, MissingRange> now = new HashMap<>();
-        for (MissingRange r : t.state.missing()) {
+        for (MissingRange r : newRanges) {
             now.put(r.from(), r);
             if (!r.equals(old.get(r.from()))) {
                 cp.gap(t.ref.gapId(r.from()), GapJson.gap(t.ref, t.state.home(), r));

@@ -2,6 +2,7 @@ package io.seqaudit.audit;
 
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -36,6 +37,17 @@ final class StreamCache {
 
     void put(FieldKey field, Entry entry) {
         map.put(field, entry);
+    }
+
+    /** Caches a blob read from Redis (null: absent there), keeping a known identity the blob does not carry. */
+    void load(String topic, FieldKey field, byte[] blob) {
+        if (blob == null) {
+            map.remove(field);
+            return;
+        }
+        StreamCodec.Decoded d = StreamCodec.decode(topic, blob);
+        Entry old = map.get(field);
+        map.put(field, new Entry(blob, d.state(), d.ref() != null ? d.ref() : old == null ? null : old.ref()));
     }
 
     void remove(FieldKey field) {

@@ -11,13 +11,12 @@ import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.StateStore;
-import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
 import io.seqaudit.state.TopicKeys;
+import io.seqaudit.state.TopicLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,133 +24,161 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
 /**
- * Audits the assigned partitions of one topic: turns each consumer poll into one atomic checkpoint (offsets plus
- * the audit state they reflect), retrying on stream conflicts with other auditors and giving up the batch
- * (reset to the stored offsets) when another owner moved a partition. Called only by the consumer thread.
+ * Audits the assigned partitions of one topic: turns each consumer poll into one atomic checkpoint per shard of
+ * the topic's state (offsets plus the audit state they reflect), retrying on stream conflicts with other auditors
+ * and giving up the batch (reset to the stored offsets) when another owner moved a partition. Called only by the
+ * consumer thread.
  *
- * <p>Guarantee: a record's verdict is counted exactly once, in the checkpoint that also moves its offset; a
- * crash at any instant leaves Redis either before or after that checkpoint, and the auditor resumes from the
- * offsets stored there.
+ * <p>Guarantee: a record's verdict is counted exactly once, in the checkpoint of its stream's shard that also
+ * moves the partition's offset in that shard; a crash at any instant leaves each shard before or after its part,
+ * and a re-read skips, per shard, the records that shard has applied.
  */
 final class TopicAuditor {
 
     private static final Logger LOG = Logger.getLogger(TopicAuditor.class);
     private static final int MAX_ATTEMPTS = 8;
 
-    /** An assigned partition: the offset Redis holds for it, and its progress time. */
-    static final class Book {
-        Long stored;
-        long progress;
-        long cover = -1;
-        boolean coverNew;
+    /** What became of a batch. */
+    enum Result {
+        /** Every shard applied it. */
+        APPLIED,
+        /** Another owner moved a partition, or streams kept changing: re-read from the stored offsets. */
+        RELOAD,
+        /** The state is not the one audited against (lost, or replaced by a re-audit): see {@link #identity()}. */
+        STATE_CHANGED
     }
 
     private final String topic;
-    private final TopicKeys keys;
+    private final TopicLayout layout;
     private final StateStore store;
     private final SequenceDetector detector;
     private final AuditMetrics metrics;
     private final StreamCache cache;
-    private final long idleAfterMillis;
-    private final long expireAfterMillis;
-    /** Producer epochs whose streams were expired: one of them that resumes is taken from where it resumes. */
-    private final Set<FieldKey> expiredProducerEpochs = new HashSet<>();
-    private String sweepCursor = "0";
-    /** The expiry sweep reads one page per interval: expiry is measured in days, the audit must not wait on it. */
-    private static final long SWEEP_INTERVAL_MS = 5_000;
-    private long nextSweep;
+    private final StreamUpkeep upkeep;
     private final int duplicatesKept;
-    private final Map<Integer, Book> books = new HashMap<>();
+    private final Map<Integer, PartitionBook> books = new HashMap<>();
     /** Streams with suspected ranges homed on an assigned partition: field → home. */
     private final Map<FieldKey, Integer> open = new HashMap<>();
+    /** Producer epochs whose streams were expired: one of them that resumes is taken from where it resumes. */
+    private final Set<FieldKey> expiredProducerEpochs = new HashSet<>();
+    /** "epoch producer" → producer-epoch hash. */
     private final Map<String, byte[]> peHashes = new HashMap<>();
+    /** "shard epoch producer" entries already in a shard's dictionary. */
+    private final Set<String> peWritten = new HashSet<>();
+    private final TopicIdentity identity;
     private Map<Integer, Long> topicProgress = Map.of();
     private int partitionCount;
     private boolean joinedLate;
 
-    TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics, int cacheStreams,
-            long idleAfterMillis, long expireAfterMillis, int duplicatesKept) {
-        this.expireAfterMillis = expireAfterMillis;
+    TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics,
+            AuditSettings settings) {
         this.topic = topic;
-        this.keys = store.keys(topic);
+        this.layout = store.layout(topic);
         this.store = store;
         this.detector = detector;
         this.metrics = metrics;
-        this.cache = new StreamCache(cacheStreams);
-        this.idleAfterMillis = idleAfterMillis;
-        this.duplicatesKept = duplicatesKept;
+        this.cache = new StreamCache(settings.cacheStreams());
+        this.upkeep = new StreamUpkeep(topic, layout, store, cache, settings);
+        this.duplicatesKept = settings.duplicatesKept();
+        this.identity = new TopicIdentity(topic, store, layout);
     }
 
     String topic() {
         return topic;
     }
 
-    /** Takes over partitions: reads their stored offsets, progress and open streams. Returns the stored offsets. */
+    TopicIdentity identity() {
+        return identity;
+    }
+
+    /**
+     * Takes over partitions: reads their stored offsets, progress and open streams. Returns, per partition, the
+     * offset to resume at, or null for a partition never audited. Call only while the identity is {@code OK}.
+     */
     Map<Integer, Long> assign(Set<Integer> partitions, int partitionCount) {
         this.partitionCount = partitionCount;
-        Map<Integer, Long> offsets = store.partitionValues(keys.offsets());
-        Map<Integer, Long> covers = store.partitionValues(keys.cover());
-        topicProgress = store.partitionValues(keys.progress());
+        books.clear();
+        Map<Integer, Long> progress = new HashMap<>();
+        Map<Integer, Long> covers = new HashMap<>();
+        Map<Integer, Map<Integer, Long>> offsets = new HashMap<>();
+        Map<Integer, Long> epochs = new HashMap<>();
+        for (TopicKeys shard : layout.all()) {
+            offsets.put(shard.shard(), store.partitionValues(shard.offsets()));
+            store.partitionValues(shard.cover()).forEach(covers::putIfAbsent);
+            store.partitionValues(shard.progress()).forEach((p, v) -> progress.merge(p, v, Math::max));
+            store.partitionValues(shard.leaderEpochs()).forEach((p, v) -> epochs.merge(p, v, Math::max));
+        }
+        topicProgress = progress;
         joinedLate = covers.values().stream().anyMatch(c -> c > 0);
         Map<Integer, Long> result = new HashMap<>();
         for (int p : partitions) {
-            Book b = new Book();
-            b.stored = offsets.get(p);
-            b.progress = topicProgress.getOrDefault(p, 0L);
-            b.cover = covers.getOrDefault(p, -1L);
+            PartitionBook b = new PartitionBook(layout.shards());
+            offsets.forEach((shard, values) -> b.applied(shard, values.get(p)));
+            b.progress(progress.getOrDefault(p, 0L));
+            b.cover(covers.getOrDefault(p, -1L), false);
+            b.leaderEpoch(epochs.getOrDefault(p, -1L).intValue());
             books.put(p, b);
-            result.put(p, b.stored);
+            result.put(p, b.fresh() ? null : b.resumeAt());
         }
-        cache.clear();
-        open.clear();
-        loadOpen();
-        expiredProducerEpochs.clear();
-        expiredProducerEpochs.addAll(store.expiredProducerEpochs(keys));
+        reloadStreams();
         return result;
+    }
+
+    /** The leader epoch of the last record applied on a partition, or -1. */
+    int leaderEpoch(int partition) {
+        PartitionBook b = books.get(partition);
+        return b == null ? -1 : b.leaderEpoch();
     }
 
     /** Records where auditing of a partition without stored offset starts (its coverage start). */
     void startAt(int partition, long position) {
-        Book b = books.get(partition);
-        if (b != null && b.cover < 0) {
-            b.cover = position;
-            b.coverNew = true;
+        PartitionBook b = books.get(partition);
+        if (b != null && b.cover() < 0) {
+            b.cover(position, true);
             joinedLate |= position > 0;
         }
     }
 
     void revoke(Set<Integer> partitions) {
         partitions.forEach(books::remove);
+        reloadStreams();
+    }
+
+    /** Forgets every partition (the state changed under the auditor). */
+    void drop() {
+        books.clear();
         cache.clear();
         open.clear();
-        loadOpen();
     }
 
     Set<Integer> partitions() {
         return books.keySet();
     }
 
-
-    private void loadOpen() {
+    private void reloadStreams() {
+        cache.clear();
+        open.clear();
+        peWritten.clear();
+        expiredProducerEpochs.clear();
         if (books.isEmpty()) {
             return;
         }
-        store.openStreams(keys).forEach((field, home) -> {
-            if (books.containsKey(home)) {
-                open.put(field, home);
-            }
-        });
-        store.streams(keys, open.keySet()).forEach(this::cacheBlob);
+        for (TopicKeys shard : layout.all()) {
+            Map<FieldKey, Integer> homes = new HashMap<>();
+            store.scan(shard.open(), (f, v) -> homes.put(new FieldKey(f), Integer.parseInt(new String(v,
+                    java.nio.charset.StandardCharsets.UTF_8))), Integer.MAX_VALUE);
+            homes.forEach((field, home) -> {
+                if (books.containsKey(home)) {
+                    open.put(field, home);
+                }
+            });
+            store.streams(shard, new ArrayList<>(homes.keySet())).forEach(this::cacheBlob);
+            store.scan(shard.expired(), (f, v) -> expiredProducerEpochs.add(new FieldKey(f)), Integer.MAX_VALUE);
+        }
     }
 
     private void cacheBlob(FieldKey field, byte[] blob) {
-        if (blob == null) {
-            cache.remove(field);
-            return;
-        }
-        StreamCodec.Decoded d = StreamCodec.decode(topic, blob);
-        StreamCache.Entry old = cache.get(field);
-        cache.put(field, new StreamCache.Entry(blob, d.state(), d.ref() != null ? d.ref() : old == null ? null : old.ref()));
+        cache.load(topic, field, blob);
     }
 
     /**
@@ -159,101 +186,128 @@ final class TopicAuditor {
      *
      * @param records per partition, in offset order
      * @param caughtUp partitions the consumer has read to the end they had at a time: their progress may go there
+     * @param positions the consumer's position per partition
      * @param now wall clock, epoch ms
-     * @return true if applied; false if another owner moved a partition (call {@link #reload} and seek)
      */
-    boolean process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
+    Result process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
             Map<Integer, Long> positions, long now) {
-        topicProgressRefresh(records.isEmpty());
+        if (records.isEmpty() && partitionCount > books.size()) {
+            topicProgress = upkeep.topicProgress();
+        }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             BatchWork work = new BatchWork();
-            Checkpoint cp = new Checkpoint(keys, duplicatesKept);
-            audit(records, caughtUp, positions, now, work, cp);
+            List<Checkpoint> cps = new ArrayList<>(layout.shards());
+            layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
+            audit(records, caughtUp, positions, now, work, cps);
             if (records.isEmpty()) {
-                compactIdle(work);
-                if (now >= nextSweep) {
-                    sweep(work);
-                }
+                upkeep.compactIdle(work, books, p -> progressOf(work, p));
+                upkeep.sweep(work, books, p -> progressOf(work, p), now);
             }
             promote(work);
-            work.writeStreams(cp, home -> progressOf(work, home) - idleAfterMillis);
-            Checkpoint.Result result = store.apply(cp);
-            if (result.applied()) {
-                commit(work);
-                return true;
+            work.writeStreams(cps, home -> progressOf(work, home) - upkeep.idleAfterMillis(), books::containsKey);
+            List<Checkpoint.Result> results = store.applyAll(cps).await();
+            boolean retry = false;
+            for (int shard = 0; shard < results.size(); shard++) {
+                Checkpoint.Result r = results.get(shard);
+                switch (r.status()) {
+                    case APPLIED -> commit(shard, work);
+                    case STATE_CHANGED -> {
+                        identity.changed(layout.shard(shard), r.missing(), r.generation());
+                        return Result.STATE_CHANGED;
+                    }
+                    case CONFLICT -> {
+                        if (!r.offsetConflicts().isEmpty()) {
+                            LOG.warnf("Topic %s: partitions %s were moved by another auditor; re-reading from the "
+                                    + "stored offsets", topic, r.offsetConflicts().keySet());
+                            return Result.RELOAD;
+                        }
+                        r.streamConflicts().forEach(this::cacheBlob);
+                        retry = true;
+                    }
+                }
             }
-            if (!result.offsetConflicts().isEmpty()) {
-                LOG.warnf("Topic %s: partitions %s were moved by another auditor; re-reading from the stored offsets",
-                        topic, result.offsetConflicts().keySet());
-                return false;
+            if (!retry) {
+                finish(work);
+                return Result.APPLIED;
             }
-            result.streamConflicts().forEach(this::cacheBlob);
             metrics.conflict(topic);
         }
         LOG.warnf("Topic %s: streams kept changing under this batch after %d attempts; re-reading", topic,
                 MAX_ATTEMPTS);
-        return false;
+        return Result.RELOAD;
     }
 
     private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
-            Map<Integer, Long> positions, long now, BatchWork work, Checkpoint cp) {
-        for (Map.Entry<Integer, Book> e : books.entrySet()) {
+            Map<Integer, Long> positions, long now, BatchWork work, List<Checkpoint> cps) {
+        for (Map.Entry<Integer, PartitionBook> e : books.entrySet()) {
             int p = e.getKey();
-            Book b = e.getValue();
+            PartitionBook b = e.getValue();
             List<ConsumerRecord<byte[], byte[]>> list = records.getOrDefault(p, List.of());
-            long progress = b.progress;
+            long progress = b.progress();
             for (ConsumerRecord<byte[], byte[]> rec : list) {
                 // A producer clock ahead of ours must not fast-forward the grace windows.
                 progress = Math.max(progress, Math.min(rec.timestamp(), now));
-                auditRecord(rec, progress, work, cp);
+                auditRecord(rec, b, progress, work, cps);
             }
             Long readUpTo = caughtUp.get(p);
             if (readUpTo != null) {
                 progress = Math.max(progress, Math.min(readUpTo, now));
             }
             work.progress.put(p, progress);
-            long next = list.isEmpty() ? (b.stored == null ? -1 : b.stored) : list.get(list.size() - 1).offset() + 1;
+            if (!list.isEmpty()) {
+                list.get(list.size() - 1).leaderEpoch().ifPresent(le -> work.leaderEpochs.put(p, le));
+            }
+            long next = list.isEmpty() ? -1 : list.get(list.size() - 1).offset() + 1;
             // The consumer's position may be past the last record: transaction markers take offsets too, and a
             // stored offset short of them would never reach the end offset the replayer waits for.
             Long position = positions.get(p);
-            if (position != null && position > next && (next >= 0 || b.coverNew)) {
+            if (position != null && position > next && (next >= 0 || !b.fresh() || b.coverNew())) {
                 next = position;
             }
-            if (next < 0 && !b.coverNew) {
+            if (next < 0 && b.fresh() && !b.coverNew()) {
                 continue; // nothing read yet and nothing to record
             }
-            if (next < 0) {
-                next = b.cover;
+            int le = work.leaderEpochs.getOrDefault(p, b.leaderEpoch());
+            for (Checkpoint cp : cps) {
+                Long stored = b.applied(cp.keys().shard());
+                long to = next >= 0 ? Math.max(next, stored == null ? next : stored)
+                        : stored != null ? stored : b.cover();
+                work.next.putIfAbsent(p, next >= 0 ? next : to);
+                cp.partition(p, stored, to, progress, b.coverNew() ? b.cover() : -1, le);
             }
-            work.next.put(p, next);
-            cp.partition(p, b.stored, next, progress, b.coverNew ? b.cover : -1);
         }
     }
 
-    private void auditRecord(ConsumerRecord<byte[], byte[]> rec, long progress, BatchWork work, Checkpoint cp) {
+    private void auditRecord(ConsumerRecord<byte[], byte[]> rec, PartitionBook book, long progress, BatchWork work,
+            List<Checkpoint> cps) {
         Stamp stamp = HeaderParser.parse(rec.headers());
         if (!stamp.valid()) {
+            int shard = layout.shardOfPartition(rec.partition());
+            if (book.appliedIn(shard, rec.offset())) {
+                return;
+            }
             if (stamp.unstamped()) {
-                work.count(Outcome.UNSTAMPED);
+                work.count(shard, Outcome.UNSTAMPED);
             } else {
-                work.invalid(stamp.problem());
+                work.invalid(shard, stamp.problem());
             }
             return;
         }
         String pe = stamp.epoch() + " " + stamp.producer();
-        byte[] peHash = peHashes.get(pe);
-        if (peHash == null) {
-            peHash = work.newProducerEpochs.get(pe);
-        }
-        if (peHash == null) {
-            // Remembered only once the checkpoint that writes it to the dictionary has applied.
-            peHash = StreamRef.producerEpochHash(stamp.producer(), stamp.epoch());
-            work.newProducerEpochs.put(pe, peHash);
-            cp.producerEpoch(peHash, stamp.producer(), stamp.epoch());
-        }
+        byte[] peHash = peHashes.computeIfAbsent(pe, x -> StreamRef.producerEpochHash(stamp.producer(), stamp.epoch()));
         byte[] keyHash = StreamRef.keyHash(rec.key());
-        FieldKey field = new FieldKey(StreamRef.field(keyHash, peHash));
-        BatchWork.Touched t = work.touch(field, cache);
+        byte[] fieldBytes = StreamRef.field(keyHash, peHash);
+        int shard = layout.shardOf(fieldBytes);
+        if (book.appliedIn(shard, rec.offset())) {
+            return; // this shard applied it before a crash cut the batch's other checkpoints short
+        }
+        String written = shard + " " + pe;
+        if (!peWritten.contains(written) && work.newProducerEpochs.putIfAbsent(written, peHash) == null) {
+            // Remembered only once the checkpoint that writes it to the dictionary has applied.
+            cps.get(shard).producerEpoch(peHash, stamp.producer(), stamp.epoch());
+        }
+        FieldKey field = new FieldKey(fieldBytes);
+        BatchWork.Touched t = work.touch(field, shard, cache);
         if (t.ref == null) {
             t.ref = new StreamRef(topic, rec.key(), stamp.producer(), stamp.epoch(), keyHash, peHash);
         }
@@ -264,15 +318,15 @@ final class TopicAuditor {
         Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null,
                 replay);
         if (o.verdict().reason() != null) {
-            work.invalid(o.verdict().reason());
+            work.invalid(shard, o.verdict().reason());
             return;
         }
-        work.count(o.outcome());
+        work.count(shard, o.outcome());
         if (o.outcome() == Outcome.DUPLICATE) {
-            cp.duplicate(GapJson.duplicate(t.ref, stamp.seq(), at, o.verdict().original(), progress));
+            cps.get(shard).duplicate(GapJson.duplicate(t.ref, stamp.seq(), at, o.verdict().original(), progress));
         }
         if (o.forgotten() != null) {
-            cp.add("forgotten", o.forgotten().size());
+            cps.get(shard).add("forgotten", o.forgotten().size());
         }
     }
 
@@ -280,18 +334,20 @@ final class TopicAuditor {
     private void promote(BatchWork work) {
         List<FieldKey> evicted = open.keySet().stream().filter(f -> cache.get(f) == null).toList();
         if (!evicted.isEmpty()) {
-            store.streams(keys, evicted).forEach(this::cacheBlob);
+            Map<Integer, List<FieldKey>> byShard = new HashMap<>();
+            evicted.forEach(f -> byShard.computeIfAbsent(layout.shardOf(f.bytes()), s -> new ArrayList<>()).add(f));
+            byShard.forEach((s, fields) -> store.streams(layout.shard(s), fields).forEach(this::cacheBlob));
         }
         for (Map.Entry<FieldKey, Integer> e : open.entrySet()) {
             StreamCache.Entry c = cache.get(e.getKey());
             if (c != null && detector.nextDeadline(c.state()) <= progressFor(work, c.state())) {
-                work.touch(e.getKey(), cache);
+                work.touch(e.getKey(), layout.shardOf(e.getKey().bytes()), cache);
             }
         }
         for (BatchWork.Touched t : work.touched.values()) {
             if (!t.state.isNew() && books.containsKey(t.state.home())) {
                 for (MissingRange r : detector.promote(t.state, progressFor(work, t.state))) {
-                    work.lostSeqs += r.size();
+                    work.counts(t.shard).lostSeqs += r.size();
                 }
             }
         }
@@ -315,18 +371,16 @@ final class TopicAuditor {
         return p != null ? p : topicProgress.getOrDefault(partition, 0L);
     }
 
-    private void topicProgressRefresh(boolean tick) {
-        if (tick && partitionCount > books.size()) {
-            topicProgress = store.partitionValues(keys.progress());
-        }
-    }
-
-    private void commit(BatchWork work) {
+    /** One shard applied its part: its streams, offsets and counts become what this auditor knows. */
+    private void commit(int shard, BatchWork work) {
         for (BatchWork.Touched t : work.touched.values()) {
+            if (t.shard != shard) {
+                continue;
+            }
             if (t.expire) {
                 cache.remove(t.field);
                 open.remove(t.field);
-                expiredProducerEpochs.add(new FieldKey(BatchWork.producerEpochOf(t.field)));
+                expiredProducerEpochs.add(new FieldKey(StreamRef.producerEpochPart(t.field.bytes())));
                 continue;
             }
             if (t.written != null) {
@@ -341,68 +395,30 @@ final class TopicAuditor {
                 open.remove(t.field);
             }
         }
-        for (Map.Entry<Integer, Book> e : books.entrySet()) {
-            Book b = e.getValue();
+        for (Map.Entry<Integer, PartitionBook> e : books.entrySet()) {
             Long next = work.next.get(e.getKey());
             if (next != null) {
-                b.stored = next;
-            }
-            b.coverNew = false;
-            b.progress = work.progress.getOrDefault(e.getKey(), b.progress);
-        }
-        peHashes.putAll(work.newProducerEpochs);
-        metrics.recorded(topic, work.outcomes, work.invalidReasons, work.lostSeqs);
-    }
-
-    /**
-     * On a tick, touches streams idle for longer than {@code idleAfter} that still remember recent positions:
-     * they are written once more without them, so an idle stream shrinks to its watermark.
-     */
-    private void compactIdle(BatchWork work) {
-        Iterator<Map.Entry<FieldKey, StreamCache.Entry>> it = cache.eldestFirst();
-        List<FieldKey> idle = new ArrayList<>();
-        while (it.hasNext() && idle.size() < 10_000) {
-            Map.Entry<FieldKey, StreamCache.Entry> e = it.next();
-            StreamState s = e.getValue().state();
-            if (s.lastActivity() >= progressOf(work, s.home()) - idleAfterMillis) {
-                break;
-            }
-            if (s.recent().size() > 0 && books.containsKey(s.home())) {
-                idle.add(e.getKey());
+                Long stored = e.getValue().applied(shard);
+                e.getValue().applied(shard, stored == null ? next : Math.max(stored, next));
             }
         }
-        idle.forEach(f -> work.touch(f, cache));
+        String prefix = shard + " ";
+        work.newProducerEpochs.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(peWritten::add);
+        BatchWork.ShardCounts c = work.counts.get(shard);
+        if (c != null) {
+            metrics.recorded(topic, c.outcomes, c.invalidReasons, c.lostSeqs);
+            work.counts.remove(shard);
+        }
+        // Touched streams of this shard are done: a retry of the batch re-reads them from the cache.
+        work.touched.values().removeIf(t -> t.shard == shard);
     }
 
-    /**
-     * On a tick, reads one page of the topic's streams and deletes those homed here that have had no record for
-     * longer than the expiry time and miss nothing: Redis memory stays bounded by the active streams.
-     */
-    private void sweep(BatchWork work) {
-        List<FieldKey> expired = new ArrayList<>();
-        sweepCursor = store.scanStreams(keys, sweepCursor, 500, (f, blob) -> {
-            StreamState s;
-            try {
-                s = StreamCodec.decode(topic, blob).state();
-            } catch (IllegalArgumentException e) {
-                LOG.warnf("Topic %s: skipping a corrupt stream state in the expiry sweep: %s", topic, e.getMessage());
-                return;
-            }
-            if (s.missing().isEmpty() && books.containsKey(s.home())
-                    && s.lastActivity() < progressOf(work, s.home()) - expireAfterMillis) {
-                FieldKey field = new FieldKey(f);
-                cacheBlob(field, blob);
-                expired.add(field);
-            }
+    /** Every shard applied: the partitions' progress, cover and leader epoch stand. */
+    private void finish(BatchWork work) {
+        books.forEach((p, b) -> {
+            b.coverWritten();
+            b.progress(work.progress.getOrDefault(p, b.progress()));
+            b.leaderEpoch(work.leaderEpochs.getOrDefault(p, -1));
         });
-        for (FieldKey f : expired) {
-            work.touch(f, cache).expire = true;
-        }
-        nextSweep = System.currentTimeMillis() + SWEEP_INTERVAL_MS;
-    }
-
-    /** Totals, for the gauges. */
-    Map<String, Long> totals() {
-        return store.totals(keys);
     }
 }

@@ -82,6 +82,15 @@ public interface SeqauditConfig {
         @WithDefault("seqaudit")
         String prefix();
 
+        /**
+         * How many shards one topic's state is split into, each a Redis Cluster slot of its own (keys
+         * {@code <prefix>:{<topic>/<shard>}:...}; with one shard {@code <prefix>:{<topic>}:...}). More shards spread
+         * one topic over more Redis Cluster masters; each poll then writes one checkpoint per shard, pipelined.
+         * Fixed when a topic's state is created: a service configured otherwise refuses that topic (re-audit it to
+         * change). Default: 1 with a standalone Redis, 16 with {@code quarkus.redis.client-type=cluster}.
+         */
+        java.util.OptionalInt shards();
+
         /** The longest one Redis call may take before it counts as failed. Default 10s. */
         @WithDefault("10s")
         Duration timeout();

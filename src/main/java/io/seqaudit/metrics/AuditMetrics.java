@@ -44,6 +44,7 @@ public class AuditMetrics {
         final AtomicLong suspectedNow = new AtomicLong();
         final AtomicLong lostNow = new AtomicLong();
         final AtomicLong lag = new AtomicLong();
+        final AtomicLong stateLost = new AtomicLong();
 
         TopicMeters(String topic) {
             for (Outcome o : Outcome.values()) {
@@ -65,6 +66,10 @@ public class AuditMetrics {
                     .tag("topic", topic).tag("state", "lost").register(registry);
             Gauge.builder("seqaudit.lag", lag, AtomicLong::get).baseUnit("records")
                     .description("Records the auditor has yet to read").tag("topic", topic).register(registry);
+            Gauge.builder("seqaudit.state.lost", stateLost, AtomicLong::get)
+                    .description("1 while the topic's audit state in Redis is lost and the topic is not audited "
+                            + "(re-audit it: POST /api/v1/topics/{topic}/reaudit)")
+                    .tag("topic", topic).register(registry);
         }
     }
 
@@ -106,6 +111,11 @@ public class AuditMetrics {
         TopicMeters m = meters(topic);
         m.suspectedNow.set(suspected);
         m.lostNow.set(lost);
+    }
+
+    /** Whether a topic's audit state is lost (auditing stopped until it is re-audited). */
+    public void stateLost(String topic, boolean lost) {
+        meters(topic).stateLost.set(lost ? 1 : 0);
     }
 
     public void lag(String topic, long records) {

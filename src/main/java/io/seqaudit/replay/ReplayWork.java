@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
-import io.seqaudit.state.TopicKeys;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,14 +43,16 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 public class ReplayWork {
 
     private final StateStore store;
+    private final StateReader reader;
     private final ReplayPublisher publisher;
     private final Map<String, Object> kafkaConfig;
     private final ObjectMapper json;
     private Admin admin;
 
-    public ReplayWork(StateStore store, ReplayPublisher publisher,
+    public ReplayWork(StateStore store, StateReader reader, ReplayPublisher publisher,
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, ObjectMapper json) {
         this.store = store;
+        this.reader = reader;
         this.publisher = publisher;
         this.kafkaConfig = kafkaConfig;
         this.json = json;
@@ -139,9 +141,8 @@ public class ReplayWork {
 
     /** Seqs of the replay's range that the auditor misses now. */
     Set<Long> stillMissing(ReplayView r, StreamRef ref) {
-        TopicKeys keys = store.keys(r.topic());
         Set<Long> out = new TreeSet<>();
-        byte[] blob = store.streams(keys, List.of(new FieldKey(ref.field()))).get(new FieldKey(ref.field()));
+        byte[] blob = reader.streams(r.topic(), List.of(new FieldKey(ref.field()))).get(new FieldKey(ref.field()));
         if (blob == null) {
             return out;
         }
@@ -163,7 +164,7 @@ public class ReplayWork {
             parts.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
             var ends = a.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
                     .get(10, TimeUnit.SECONDS);
-            Map<Integer, Long> audited = store.partitionValues(store.keys(topic).offsets());
+            Map<Integer, Long> audited = reader.auditedOffsets(topic);
             for (TopicPartition tp : parts) {
                 if (audited.getOrDefault(tp.partition(), 0L) < ends.get(tp).offset()) {
                     return false;
@@ -181,7 +182,7 @@ public class ReplayWork {
     /** Lost gaps of a topic that no replay covers yet, cut to at most {@code maxRange} seqs each. */
     List<ReplayTarget> lostGapsWithoutReplay(String topic, List<ReplayView> replays, long maxRange) {
         List<ReplayTarget> out = new ArrayList<>();
-        for (String g : store.gaps(store.keys(topic), Integer.MAX_VALUE)) {
+        for (String g : reader.gaps(topic, Integer.MAX_VALUE)) {
             JsonNode n = read(g);
             if (!"lost".equals(n.path("state").asText())) {
                 continue;
@@ -202,7 +203,8 @@ public class ReplayWork {
 
     /** The gap JSON stored by the auditor, or null if no such gap is open. */
     public JsonNode gapOf(String topic, String gapId) {
-        String v = store.hashGet(store.keys(topic).gaps(), gapId);
+        String[] parts = StreamRef.splitId(gapId);
+        String v = parts == null ? null : reader.gap(topic, StreamRef.fieldOf(parts[1]), gapId);
         return v == null ? null : read(v);
     }
 

@@ -5,27 +5,48 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * What one atomic step writes for one topic: the new offsets of some partitions with the stream states, gaps and
- * totals they produced, guarded by the offsets and states the writer read (compare-and-set). Built by the
- * auditor's consumer thread, run by {@link StateStore#apply}.
+ * What one atomic step writes for one shard of a topic: the new offsets of some partitions with the stream states,
+ * gaps and totals they produced, guarded by the shard's generation and the offsets the writer read
+ * (compare-and-set). Built by the auditor's consumer thread, run by {@link StateStore#apply}.
  */
 public final class Checkpoint {
 
+    /** A partition's new offset, guarded by the offset the writer believes stored. */
+    record PartitionWrite(int partition, Long expectedOffset, long newOffset, long progress, long cover,
+            int leaderEpoch) {
+    }
+
+    /** A stream's new state; {@code guarded}: compared with {@code expected}, else only checked not to span. */
+    record StreamWrite(byte[] field, boolean guarded, byte[] expected, byte[] next) {
+    }
+
+    record ProducerEpoch(byte[] hash, String text) {
+    }
+
     private final TopicKeys keys;
-    private final List<Object[]> partitions = new ArrayList<>();
-    private final List<byte[][]> streams = new ArrayList<>();
+    private final String generation;
+    private final String id = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    private final List<PartitionWrite> partitions = new ArrayList<>();
+    private final List<StreamWrite> streams = new ArrayList<>();
     private final Map<String, String> gaps = new LinkedHashMap<>();
-    private final List<Object[]> open = new ArrayList<>();
+    private final Map<FieldKey, Integer> open = new LinkedHashMap<>();
     private final Map<String, Long> totals = new LinkedHashMap<>();
     private final List<String> duplicates = new ArrayList<>();
-    private final List<Object[]> producerEpochs = new ArrayList<>();
+    private final List<ProducerEpoch> producerEpochs = new ArrayList<>();
     private final Map<FieldKey, Long> expired = new LinkedHashMap<>();
     private final int duplicatesKept;
 
-    public Checkpoint(TopicKeys keys, int duplicatesKept) {
+    /**
+     * @param keys the shard written
+     * @param generation the state's generation the writer audits against (see {@link StateStore#identify})
+     * @param duplicatesKept the cap of the shard's duplicate list
+     */
+    public Checkpoint(TopicKeys keys, String generation, int duplicatesKept) {
         this.keys = keys;
+        this.generation = generation;
         this.duplicatesKept = duplicatesKept;
     }
 
@@ -33,19 +54,35 @@ public final class Checkpoint {
         return keys;
     }
 
+    /** A random id, stored per partition it moves: a writer whose reply was lost reads it back. */
+    public String id() {
+        return id;
+    }
+
     /**
      * @param expectedOffset the offset stored now as the writer believes, or null if none is stored
      * @param progress the partition's progress time, or -1 to leave it
      * @param cover the coverage start to record if none is recorded yet, or -1
+     * @param leaderEpoch the leader epoch of the last record read, or -1 if unknown
      */
-    public Checkpoint partition(int partition, Long expectedOffset, long newOffset, long progress, long cover) {
-        partitions.add(new Object[] {partition, expectedOffset, newOffset, progress, cover});
+    public Checkpoint partition(int partition, Long expectedOffset, long newOffset, long progress, long cover,
+            int leaderEpoch) {
+        partitions.add(new PartitionWrite(partition, expectedOffset, newOffset, progress, cover, leaderEpoch));
         return this;
     }
 
-    /** @param expected the blob stored now as the writer believes, or null if absent; next null deletes */
+    /** A stream compared with the blob the writer read: {@code expected} null if absent; {@code next} null deletes. */
     public Checkpoint stream(byte[] field, byte[] expected, byte[] next) {
-        streams.add(new byte[][] {field, expected, next});
+        streams.add(new StreamWrite(field, true, expected, next));
+        return this;
+    }
+
+    /**
+     * A single-partition stream written by the owner of its partition, whose offset fences the write: not compared,
+     * only checked not to have been spread over partitions by another owner meanwhile.
+     */
+    public Checkpoint ownedStream(byte[] field, byte[] next) {
+        streams.add(new StreamWrite(field, false, null, next));
         return this;
     }
 
@@ -57,7 +94,7 @@ public final class Checkpoint {
 
     /** @param home the home partition of a stream with missing ranges, or -1 once it has none */
     public Checkpoint open(byte[] field, int home) {
-        open.add(new Object[] {field, home});
+        open.put(new FieldKey(field), home);
         return this;
     }
 
@@ -74,7 +111,7 @@ public final class Checkpoint {
     }
 
     public Checkpoint producerEpoch(byte[] hash, String producer, long epoch) {
-        producerEpochs.add(new Object[] {hash, epoch + " " + producer});
+        producerEpochs.add(new ProducerEpoch(hash, epoch + " " + producer));
         return this;
     }
 
@@ -84,33 +121,42 @@ public final class Checkpoint {
         return this;
     }
 
+    /** The partitions this checkpoint moves. */
+    public List<Integer> partitionNumbers() {
+        return partitions.stream().map(PartitionWrite::partition).toList();
+    }
+
     /** The script's ARGV, as byte strings. */
     List<byte[]> arguments() {
-        List<byte[]> a = new ArrayList<>(8 + partitions.size() * 5 + streams.size() * 3 + gaps.size() * 2);
+        List<byte[]> a = new ArrayList<>(10 + partitions.size() * 6 + streams.size() * 4 + gaps.size() * 2);
+        a.add(text(generation));
+        a.add(text(id));
         a.add(text(partitions.size()));
-        for (Object[] p : partitions) {
-            a.add(text(p[0]));
-            a.add(p[1] == null ? EMPTY : text(p[1]));
-            a.add(text(p[2]));
-            a.add((long) p[3] < 0 ? EMPTY : text(p[3]));
-            a.add((long) p[4] < 0 ? EMPTY : text(p[4]));
+        for (PartitionWrite p : partitions) {
+            a.add(text(p.partition()));
+            a.add(p.expectedOffset() == null ? EMPTY : text(p.expectedOffset()));
+            a.add(text(p.newOffset()));
+            a.add(p.progress() < 0 ? EMPTY : text(p.progress()));
+            a.add(p.cover() < 0 ? EMPTY : text(p.cover()));
+            a.add(p.leaderEpoch() < 0 ? EMPTY : text(p.leaderEpoch()));
         }
         a.add(text(streams.size()));
-        for (byte[][] s : streams) {
-            a.add(s[0]);
-            a.add(s[1] == null ? EMPTY : s[1]);
-            a.add(s[2] == null ? EMPTY : s[2]);
+        for (StreamWrite s : streams) {
+            a.add(s.field());
+            a.add(s.guarded() ? GUARDED : OWNED);
+            a.add(s.expected() == null ? EMPTY : s.expected());
+            a.add(s.next() == null ? EMPTY : s.next());
         }
         a.add(text(gaps.size()));
-        gaps.forEach((id, json) -> {
-            a.add(text(id));
+        gaps.forEach((gapId, json) -> {
+            a.add(text(gapId));
             a.add(json == null ? EMPTY : text(json));
         });
         a.add(text(open.size()));
-        for (Object[] o : open) {
-            a.add((byte[]) o[0]);
-            a.add((int) o[1] < 0 ? EMPTY : text(o[1]));
-        }
+        open.forEach((field, home) -> {
+            a.add(field.bytes());
+            a.add(home < 0 ? EMPTY : text(home));
+        });
         a.add(text(totals.size()));
         totals.forEach((name, delta) -> {
             a.add(text(name));
@@ -120,9 +166,9 @@ public final class Checkpoint {
         a.add(text(duplicates.size()));
         duplicates.forEach(d -> a.add(text(d)));
         a.add(text(producerEpochs.size()));
-        for (Object[] pe : producerEpochs) {
-            a.add((byte[]) pe[0]);
-            a.add(text(pe[1]));
+        for (ProducerEpoch pe : producerEpochs) {
+            a.add(pe.hash());
+            a.add(text(pe.text()));
         }
         a.add(text(expired.size()));
         expired.forEach((pe, at) -> {
@@ -133,19 +179,38 @@ public final class Checkpoint {
     }
 
     private static final byte[] EMPTY = new byte[0];
+    private static final byte[] GUARDED = {'g'};
+    private static final byte[] OWNED = {'u'};
 
     private static byte[] text(Object o) {
         return String.valueOf(o).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** What became of a checkpoint. */
+    public enum Status {
+        /** Everything was written. */
+        APPLIED,
+        /** Another owner moved a partition offset, or changed a stream: nothing was written. */
+        CONFLICT,
+        /** The shard's state is not the one audited against (lost, or replaced by a re-audit): nothing written. */
+        STATE_CHANGED
+    }
+
     /**
-     * The outcome of {@link StateStore#apply}: applied, or refused with what Redis holds instead.
+     * The outcome of {@link StateStore#apply}.
      *
-     * @param applied whether everything was written
-     * @param offsetConflicts partition → offset stored now (null if none), for partitions whose offset moved
-     * @param streamConflicts stream field (as a key via {@code FieldKey}) → blob stored now (null if absent)
+     * @param status what happened
+     * @param offsetConflicts partition → offset stored now, for partitions whose offset moved
+     * @param streamConflicts stream field → blob stored now (null if absent)
+     * @param missing for {@link Status#STATE_CHANGED}: the key found missing ({@code meta}: the generation differs)
+     * @param generation for {@link Status#STATE_CHANGED}: the generation stored now, or null if none
      */
-    public record Result(boolean applied, Map<Integer, Long> offsetConflicts, Map<FieldKey, byte[]> streamConflicts) {
-        static final Result APPLIED = new Result(true, Map.of(), Map.of());
+    public record Result(Status status, Map<Integer, Long> offsetConflicts, Map<FieldKey, byte[]> streamConflicts,
+            String missing, String generation) {
+        static final Result APPLIED = new Result(Status.APPLIED, Map.of(), Map.of(), null, null);
+
+        public boolean applied() {
+            return status == Status.APPLIED;
+        }
     }
 }

@@ -6,66 +6,93 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * The audit state in Redis: runs the checkpoint script and reads state back. Every call blocks the calling
- * thread (the auditor's consumer thread, or a REST worker thread) for at most the configured timeout, and throws
- * {@link StateUnavailableException} when Redis does not answer or answers with an error; the caller decides
- * whether to retry. Nothing here keeps state of its own besides the script's SHA.
+ * The audit state in Redis: runs the state scripts (checkpoint, identity, re-audit) and the plain commands the
+ * readers need. Blocking calls block the calling thread (the auditor's consumer thread, or a REST worker thread)
+ * for at most the configured timeout, and throw {@link StateUnavailableException} when Redis does not answer or
+ * answers with an error; the caller decides whether to retry. Keeps no state of its own.
  */
 @ApplicationScoped
 public class StateStore {
 
-    private static final String SCRIPT = loadScript();
+    private static final LuaScript CHECKPOINT = LuaScript.load("checkpoint.lua");
+    private static final LuaScript IDENTIFY = LuaScript.load("identify.lua");
+    private static final LuaScript REAUDIT = LuaScript.load("reaudit.lua");
 
     private final Redis redis;
     private final Duration timeout;
     private final String prefix;
-    private volatile String sha;
+    private final int shards;
 
     @jakarta.inject.Inject
-    public StateStore(Redis redis, SeqauditConfig config) {
-        this(redis, config.state().timeout(), config.state().prefix());
+    public StateStore(Redis redis, SeqauditConfig config,
+            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
+        this(redis, config.state().timeout(), config.state().prefix(),
+                config.state().shards().orElse("cluster".equalsIgnoreCase(clientType) ? 16 : 1));
     }
 
-    /** For use outside CDI (tests, tools): the Redis client, the timeout of one call and the key prefix. */
-    public StateStore(Redis redis, Duration timeout, String prefix) {
+    /** For use outside CDI (tests, tools): the Redis client, the timeout of one call, key prefix and shards. */
+    public StateStore(Redis redis, Duration timeout, String prefix, int shards) {
         this.redis = redis;
         this.timeout = timeout;
         this.prefix = prefix;
+        this.shards = shards;
     }
 
+    /** The topic-level keys of a topic (shard 0: replays, re-audits, the identity that marks creation complete). */
     public TopicKeys keys(String topic) {
-        return new TopicKeys(prefix, topic);
+        return layout(topic).topicLevel();
     }
 
-    /** Applies a checkpoint atomically if every offset and state it expects is the one stored. */
+    /** Where a topic's state lives. */
+    public TopicLayout layout(String topic) {
+        return new TopicLayout(prefix, topic, shards);
+    }
+
+    /** Applies one checkpoint, blocking. */
     public Checkpoint.Result apply(Checkpoint checkpoint) {
-        List<String> keys = checkpoint.keys().checkpointKeys();
-        List<byte[]> args = checkpoint.arguments();
-        Response r = eval(keys, args);
-        if (r.get(0).toLong() == 1L) {
+        return applyAll(List.of(checkpoint)).await().get(0);
+    }
+
+    /**
+     * Sends checkpoints of several shards at once (pipelined; on Redis Cluster, to their masters in parallel) and
+     * returns at once. Each applies whole or not at all, independently of the others.
+     */
+    public PendingCheckpoints applyAll(List<Checkpoint> checkpoints) {
+        List<CompletableFuture<Response>> futures = new ArrayList<>(checkpoints.size());
+        for (Checkpoint cp : checkpoints) {
+            futures.add(eval(CHECKPOINT, cp.keys().checkpointKeys(), cp.arguments()));
+        }
+        return new PendingCheckpoints(checkpoints, futures, this);
+    }
+
+    static Checkpoint.Result result(Response r) {
+        long status = r.get(0).toLong();
+        if (status == 1L) {
             return Checkpoint.Result.APPLIED;
+        }
+        if (status == 2L) {
+            String gen = r.get(2).toString();
+            return new Checkpoint.Result(Checkpoint.Status.STATE_CHANGED, Map.of(), Map.of(), r.get(1).toString(),
+                    gen.isEmpty() ? null : gen);
         }
         Map<Integer, Long> offsets = new HashMap<>();
         Response oc = r.get(1);
         for (int i = 0; i + 1 < oc.size(); i += 2) {
-            String v = oc.get(i + 1).toString();
-            offsets.put(Integer.parseInt(oc.get(i).toString()), v.isEmpty() ? null : Long.parseLong(v));
+            offsets.put(Integer.parseInt(oc.get(i).toString()), Long.parseLong(oc.get(i + 1).toString()));
         }
         Map<FieldKey, byte[]> streams = new HashMap<>();
         Response sc = r.get(2);
@@ -73,29 +100,47 @@ public class StateStore {
             byte[] v = sc.get(i + 1).toBytes();
             streams.put(new FieldKey(sc.get(i).toBytes()), v.length == 0 ? null : v);
         }
-        return new Checkpoint.Result(false, offsets, streams);
+        return new Checkpoint.Result(Checkpoint.Status.CONFLICT, offsets, streams, null, null);
     }
 
-    private Response eval(List<String> keys, List<byte[]> args) {
-        String current = sha;
-        if (current != null) {
-            try {
-                return send(script(Command.EVALSHA, current, keys, args));
-            } catch (StateUnavailableException e) {
-                if (!String.valueOf(e.getMessage()).contains("NOSCRIPT")) {
-                    throw e;
-                }
-            }
+    /**
+     * Reads a shard's identity, creating it with {@code generation} if the shard holds nothing at all
+     * ({@code generation} null: only read).
+     */
+    public ShardIdentity identify(TopicKeys shard, String generation, String origin, long now) {
+        List<byte[]> args = List.of(bytes(generation == null ? "" : generation), bytes(String.valueOf(shard.shards())),
+                bytes(origin), bytes(String.valueOf(now)));
+        Response r = awaitResponse(eval(IDENTIFY, shard.stateKeys(), args), "identity of " + shard.tag());
+        return switch (r.get(0).toInteger()) {
+            case 1 -> new ShardIdentity(r.get(1).toString(), parseInt(r.get(2).toString()), r.get(3).toString(),
+                    "1".equals(r.get(4).toString()), null);
+            case 0 -> new ShardIdentity(null, 0, null, false, r.get(1).toString());
+            default -> ShardIdentity.EMPTY;
+        };
+    }
+
+    /** Marks a topic's state complete: every shard has its identity (set on shard 0). */
+    public void markComplete(TopicKeys shard0) {
+        send(Request.cmd(Command.HSET).arg(shard0.meta()).arg("complete").arg("1"));
+    }
+
+    /** Deletes a shard's audit state and gives it a new generation, atomically (the re-audit action). */
+    public void reaudit(TopicKeys shard, String generation, long now, boolean complete) {
+        List<byte[]> args = List.of(bytes(generation), bytes(String.valueOf(shard.shards())),
+                bytes(String.valueOf(now)), bytes(complete ? "1" : "0"));
+        awaitResponse(eval(REAUDIT, shard.stateKeys(), args), "re-audit of " + shard.tag());
+    }
+
+    /** The checkpoint id that last moved each of some partitions in a shard (null where none). */
+    public Map<Integer, String> lastCheckpoints(TopicKeys shard, List<Integer> partitions) {
+        Request req = Request.cmd(Command.HMGET).arg(shard.meta());
+        partitions.forEach(p -> req.arg("cp:" + p));
+        Response r = send(req);
+        Map<Integer, String> out = new HashMap<>();
+        for (int i = 0; i < partitions.size(); i++) {
+            out.put(partitions.get(i), r.get(i) == null ? null : r.get(i).toString());
         }
-        sha = send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(SCRIPT)).toString();
-        return send(script(Command.EVALSHA, sha, keys, args));
-    }
-
-    private static Request script(Command cmd, String sha, List<String> keys, List<byte[]> args) {
-        Request req = Request.cmd(cmd).arg(sha).arg(keys.size());
-        keys.forEach(req::arg);
-        args.forEach(req::arg);
-        return req;
+        return out;
     }
 
     /** Integer hash of partition → long, e.g. offsets, covers, progress. */
@@ -108,21 +153,12 @@ public class StateStore {
         return out;
     }
 
-    /** Streams with missing ranges: field → home partition. */
-    public Map<FieldKey, Integer> openStreams(TopicKeys keys) {
-        Map<FieldKey, Integer> out = new HashMap<>();
-        scan(keys.open(), (f, v) -> out.put(new FieldKey(f), Integer.parseInt(new String(v, StandardCharsets.UTF_8))),
-                Integer.MAX_VALUE);
-        return out;
-    }
-
-    /** The stored blobs of some streams (absent ones are left out). */
-    public Map<FieldKey, byte[]> streams(TopicKeys keys, Collection<FieldKey> fields) {
+    /** The stored blobs of some streams of one shard (absent ones are left out). */
+    public Map<FieldKey, byte[]> streams(TopicKeys shard, List<FieldKey> fields) {
         Map<FieldKey, byte[]> out = new LinkedHashMap<>();
-        List<FieldKey> list = new ArrayList<>(fields);
-        for (int i = 0; i < list.size(); i += 1000) {
-            List<FieldKey> part = list.subList(i, Math.min(list.size(), i + 1000));
-            Request req = Request.cmd(Command.HMGET).arg(keys.streams());
+        for (int i = 0; i < fields.size(); i += 1000) {
+            List<FieldKey> part = fields.subList(i, Math.min(fields.size(), i + 1000));
+            Request req = Request.cmd(Command.HMGET).arg(shard.streams());
             part.forEach(f -> req.arg(f.bytes()));
             Response r = send(req);
             for (int j = 0; j < part.size(); j++) {
@@ -135,66 +171,13 @@ public class StateStore {
         return out;
     }
 
-    /** Counter name → total. */
-    public Map<String, Long> totals(TopicKeys keys) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        Response r = send(Request.cmd(Command.HGETALL).arg(keys.totals()));
-        for (String f : r.getKeys()) {
-            out.put(f, Long.parseLong(r.get(f).toString()));
-        }
-        return out;
-    }
-
-    /** Up to {@code limit} gap JSON documents of a topic, in no particular order. */
-    public List<String> gaps(TopicKeys keys, int limit) {
-        List<String> out = new ArrayList<>();
-        scan(keys.gaps(), (f, v) -> out.add(new String(v, StandardCharsets.UTF_8)), limit);
-        return out;
-    }
-
-    /** The newest {@code limit} duplicates of a topic, newest first. */
-    public List<String> duplicates(TopicKeys keys, int limit) {
-        Response r = send(Request.cmd(Command.LRANGE).arg(keys.duplicates()).arg(0).arg(limit - 1));
-        List<String> out = new ArrayList<>(r.size());
-        r.forEach(x -> out.add(x.toString()));
-        return out;
-    }
-
-    /** producer-epoch hash → "epoch producer". */
-    public Map<FieldKey, String> producerEpochs(TopicKeys keys) {
-        Map<FieldKey, String> out = new HashMap<>();
-        scan(keys.producerEpochs(), (f, v) -> out.put(new FieldKey(f), new String(v, StandardCharsets.UTF_8)),
-                Integer.MAX_VALUE);
-        return out;
-    }
-
-    /**
-     * One page of the topic's streams, for the expiry sweep: calls {@code each} for up to about {@code count}
-     * streams and returns the cursor of the next page ("0" once the pass is complete).
-     */
-    public String scanStreams(TopicKeys keys, String cursor, int count, BiConsumer<byte[], byte[]> each) {
-        Response r = send(Request.cmd(Command.HSCAN).arg(keys.streams()).arg(cursor).arg("COUNT").arg(count));
-        Response items = r.get(1);
-        for (int i = 0; i + 1 < items.size(); i += 2) {
-            each.accept(items.get(i).toBytes(), items.get(i + 1).toBytes());
-        }
-        return r.get(0).toString();
-    }
-
-    /** Producer epochs some of whose streams were expired. */
-    public Set<FieldKey> expiredProducerEpochs(TopicKeys keys) {
-        Set<FieldKey> out = new HashSet<>();
-        scan(keys.expired(), (f, v) -> out.add(new FieldKey(f)), Integer.MAX_VALUE);
-        return out;
-    }
-
     /** A text hash field, or null. */
     public String hashGet(String key, String field) {
         Response r = send(Request.cmd(Command.HGET).arg(key).arg(field));
         return r == null ? null : r.toString();
     }
 
-    /** Every field of a text hash. */
+    /** Every field of a hash, as text; {@code limit} bounds how many are read. */
     public Map<String, String> hashAll(String key) {
         Map<String, String> out = new LinkedHashMap<>();
         scan(key, (f, v) -> out.put(new String(f, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)),
@@ -211,6 +194,20 @@ public class StateStore {
         send(Request.cmd(Command.HSET).arg(key).arg(field).arg(value));
     }
 
+    /** Pushes onto a list, keeping its newest {@code cap} entries. */
+    public void pushCapped(String key, String value, int cap) {
+        send(Request.cmd(Command.LPUSH).arg(key).arg(value));
+        send(Request.cmd(Command.LTRIM).arg(key).arg(0).arg(cap - 1));
+    }
+
+    /** The newest {@code limit} entries of a list, newest first. */
+    public List<String> listHead(String key, int limit) {
+        Response r = send(Request.cmd(Command.LRANGE).arg(key).arg(0).arg(limit - 1));
+        List<String> out = new ArrayList<>(r.size());
+        r.forEach(x -> out.add(x.toString()));
+        return out;
+    }
+
     /**
      * Takes or renews a lease: true if {@code owner} holds {@code key} for {@code ttl} now. A lease that its
      * holder stopped renewing (it crashed) expires and another instance takes it.
@@ -220,26 +217,18 @@ public class StateStore {
         return r.toLong() == 1L;
     }
 
-    public void release(String key, String owner) {
-        send(Request.cmd(Command.EVAL).arg(RELEASE).arg(1).arg(key).arg(owner));
-    }
-
     private static final String LEASE = "local c = redis.call('GET', KEYS[1]) "
             + "if c == false or c == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
             + "return 0";
-    private static final String RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-            + "return redis.call('DEL', KEYS[1]) end return 0";
 
-    /** Number of streams stored for a topic. */
-    public long streamCount(TopicKeys keys) {
-        return send(Request.cmd(Command.HLEN).arg(keys.streams())).toLong();
-    }
-
-    /** Deletes every key of a topic (tests and demo resets). */
-    public void deleteTopic(TopicKeys keys) {
-        Request req = Request.cmd(Command.DEL);
-        keys.checkpointKeys().forEach(req::arg);
-        send(req);
+    /** Deletes every key of a topic's audit state and its replays (tests and demo resets). */
+    public void deleteTopic(TopicLayout layout) {
+        for (TopicKeys shard : layout.all()) {
+            Request req = Request.cmd(Command.DEL);
+            shard.stateKeys().forEach(req::arg);
+            send(req);
+        }
+        send(Request.cmd(Command.DEL).arg(layout.topicLevel().replays()).arg(layout.topicLevel().reaudits()));
     }
 
     /** Answers whether Redis responds to PING within the timeout. */
@@ -253,20 +242,29 @@ public class StateStore {
         }
     }
 
-    private void scan(String key, BiConsumer<byte[], byte[]> each, int limit) {
-        String cursor = "0";
+    /** Calls {@code each} for up to {@code limit} fields of a hash, in no particular order. */
+    public void scan(String key, BiConsumer<byte[], byte[]> each, int limit) {
+        scanPages(key, "0", 1000, each, limit);
+    }
+
+    /**
+     * One or more pages of a hash from {@code cursor}: calls {@code each} for up to about {@code limit} fields and
+     * returns the cursor to go on from ("0" once the pass is complete).
+     */
+    public String scanPages(String key, String cursor, int count, BiConsumer<byte[], byte[]> each, int limit) {
         int n = 0;
         do {
-            Response r = send(Request.cmd(Command.HSCAN).arg(key).arg(cursor).arg("COUNT").arg(1000));
+            Response r = send(Request.cmd(Command.HSCAN).arg(key).arg(cursor).arg("COUNT").arg(count));
             cursor = r.get(0).toString();
             Response items = r.get(1);
             for (int i = 0; i + 1 < items.size() && n < limit; i += 2, n++) {
                 each.accept(items.get(i).toBytes(), items.get(i + 1).toBytes());
             }
         } while (!"0".equals(cursor) && n < limit);
+        return cursor;
     }
 
-    private Response send(Request req) {
+    Response send(Request req) {
         try {
             return redis.send(req).await().atMost(timeout);
         } catch (io.smallrye.mutiny.TimeoutException e) {
@@ -276,11 +274,44 @@ public class StateStore {
         }
     }
 
-    private static String loadScript() {
-        try (InputStream in = StateStore.class.getResourceAsStream("checkpoint.lua")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    Duration timeout() {
+        return timeout;
+    }
+
+    /** Runs a script by its SHA; a node that does not know it yet gets the text once. */
+    private CompletableFuture<Response> eval(LuaScript script, List<String> keys, List<byte[]> args) {
+        return redis.send(script(Command.EVALSHA, script.sha(), keys, args)).subscribeAsCompletionStage()
+                .exceptionallyCompose(e -> String.valueOf(e.getMessage()).contains("NOSCRIPT")
+                        ? redis.send(script(Command.EVAL, script.text(), keys, args)).subscribeAsCompletionStage()
+                        : CompletableFuture.failedFuture(e));
+    }
+
+    Response awaitResponse(CompletableFuture<Response> f, String what) {
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            f.cancel(false);
+            throw new StateUnavailableException("Redis did not answer the " + what + " within " + timeout, e);
+        } catch (ExecutionException e) {
+            throw new StateUnavailableException("Redis failed on the " + what + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateUnavailableException("interrupted waiting for the " + what, e);
         }
+    }
+
+    private static Request script(Command cmd, String shaOrText, List<String> keys, List<byte[]> args) {
+        Request req = Request.cmd(cmd).arg(shaOrText).arg(keys.size());
+        keys.forEach(req::arg);
+        args.forEach(req::arg);
+        return req;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int parseInt(String s) {
+        return s.isEmpty() ? 0 : Integer.parseInt(s);
     }
 }

@@ -62,6 +62,11 @@ public final class StreamRef {
         return f;
     }
 
+    /** The producer-epoch part of a stream field (its last 8 bytes). */
+    public static byte[] producerEpochPart(byte[] field) {
+        return java.util.Arrays.copyOfRange(field, KEY_PART, FIELD_LENGTH);
+    }
+
     public String topic() {
         return topic;
     }

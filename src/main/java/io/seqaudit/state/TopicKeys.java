@@ -3,21 +3,40 @@ package io.seqaudit.state;
 import java.util.List;
 
 /**
- * Redis key names of one audited topic. Every key carries the topic as its hash tag ({@code {topic}}), so a
- * topic's whole audit state lands in one Redis Cluster slot: the checkpoint script can update offsets, streams
- * and gaps of all the topic's partitions atomically. The unit of scale-out in Redis is therefore the topic.
- * Kafka topic names cannot contain braces, so the tag is always well formed.
+ * Redis key names of one shard of an audited topic's state. Every key carries the shard's hash tag: the topic
+ * itself when the topic has one shard ({@code seqaudit:{orders}:streams}), else the topic and the shard number
+ * ({@code seqaudit:{orders/3}:streams}). A shard's keys therefore land in one Redis Cluster slot, and the
+ * checkpoint script updates a shard's offsets, streams and gaps atomically; the shards of one topic spread over
+ * the cluster's masters (see {@link TopicLayout}). Kafka topic names cannot contain braces, so the tag is always
+ * well formed.
  *
  * @param prefix the configured key prefix
  * @param topic the audited topic
+ * @param shard this shard's number, {@code 0 <= shard < shards}
+ * @param shards how many shards the topic's state has
  */
-public record TopicKeys(String prefix, String topic) {
+public record TopicKeys(String prefix, String topic, int shard, int shards) {
 
-    private String key(String name) {
-        return prefix + ":{" + topic + "}:" + name;
+    /** The keys of a topic with a single shard (also the topic-level keys of any topic: shard 0). */
+    public TopicKeys(String prefix, String topic) {
+        this(prefix, topic, 0, 1);
     }
 
-    /** partition → next offset to audit. */
+    /** The hash tag of this shard's keys. */
+    public String tag() {
+        return shards == 1 ? topic : topic + "/" + shard;
+    }
+
+    private String key(String name) {
+        return prefix + ":{" + tag() + "}:" + name;
+    }
+
+    /** The shard's identity: {@code gen} (written once when the state is created), layout, shards, origin. */
+    public String meta() {
+        return key("meta");
+    }
+
+    /** partition → next offset whose records this shard has applied. */
     public String offsets() {
         return key("offsets");
     }
@@ -67,7 +86,12 @@ public record TopicKeys(String prefix, String topic) {
         return key("expired");
     }
 
-    /** replay id → replay JSON. */
+    /** partition → the leader epoch of the last record applied (lets a restored position detect truncation). */
+    public String leaderEpochs() {
+        return key("lepoch");
+    }
+
+    /** replay id → replay JSON (topic-level: kept in shard 0). */
     public String replays() {
         return key("replays");
     }
@@ -77,9 +101,19 @@ public record TopicKeys(String prefix, String topic) {
         return key("lease:" + replayId);
     }
 
+    /** Re-audits of the topic, newest first (topic-level: kept in shard 0). */
+    public String reaudits() {
+        return key("reaudits");
+    }
+
     /** The keys in the order the checkpoint script expects them. */
     public List<String> checkpointKeys() {
         return List.of(offsets(), cover(), progress(), streams(), gaps(), open(), totals(), duplicates(),
-                producerEpochs(), expired());
+                producerEpochs(), expired(), meta(), leaderEpochs());
+    }
+
+    /** Every key of the shard's audit state (what a re-audit deletes; replays and re-audits stay). */
+    public List<String> stateKeys() {
+        return checkpointKeys();
     }
 }

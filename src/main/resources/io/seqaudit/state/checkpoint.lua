@@ -1,22 +1,30 @@
--- seqaudit checkpoint: one atomic step per (topic, consumer poll).
--- Compares the offsets and stream states the caller read with what Redis holds (compare-and-set), and only if
--- every one matches, writes the new offsets with the audit state they reflect. A stale owner of a partition
+-- seqaudit checkpoint: one atomic step per (topic shard, consumer poll).
+-- Checks that the shard's state is the one the caller audits against (its generation, and every key that must
+-- exist), compares the partition offsets the caller read with what Redis holds (compare-and-set), and only if
+-- every one matches writes the new offsets with the audit state they reflect. A stale owner of a partition
 -- (after a rebalance or a pause) finds its expected offset moved and writes nothing: that is the fencing.
--- All keys share the topic's hash tag, so the script runs on Redis Cluster without cross-slot errors.
+-- All keys share the shard's hash tag, so the script runs on Redis Cluster without cross-slot errors.
 --
--- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe, 10 expired
--- ARGV, in sections, each starting with its count:
---   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '')
---   streams:    n, then n x (field, expected blob or '', new blob or '' to delete)
+-- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe, 10 expired, 11 meta,
+--       12 leader epochs
+-- ARGV: generation, checkpoint id, then sections, each starting with its count:
+--   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '',
+--               leader epoch or '')
+--   streams:    n, then n x (field, mode, expected blob or '', new blob or '' to delete). Mode 'g' (guarded):
+--               the stored blob must be the expected one. Mode 'u' (unguarded, a single-partition stream written
+--               by the owner of its partition, whose offset already fences the write): the stored blob must not
+--               be one that spans partitions (flag bit 1 of its first byte), which another owner may have changed.
 --   gaps:       n, then n x (gap id, json or '' to delete)
 --   open:       n, then n x (field, home partition or '' to delete)
 --   totals:     n, then n x (name, delta)
 --   dups:       cap, n, then n x json
 --   pe:         n, then n x (producer-epoch hash, 'epoch producer')
 --   expired:    n, then n x (producer-epoch hash, time ms)
--- Returns {1} when applied, or {0, {partition, current offset, ...}, {field, current blob, ...}}.
+-- Returns {1} when applied; {0, {partition, current offset, ...}, {field, current blob, ...}} on a conflict;
+-- {2, what, current generation or ''} when the state is not the one the caller audits against (lost, or
+-- replaced by a re-audit): nothing is written then.
 
-local pos = 1
+local pos = 3
 local function take()
   local v = ARGV[pos]
   pos = pos + 1
@@ -42,31 +50,61 @@ local function hmget(key, fields) return chunked('HMGET', key, fields) end
 local function hset(key, pairs) chunked('HSET', key, pairs) end
 local function hdel(key, fields) chunked('HDEL', key, fields) end
 
+-- 0. Identity: the generation written when the state was created.
+local gen = redis.call('HGET', KEYS[11], 'gen')
+if gen ~= ARGV[1] then
+  return { 2, 'meta', gen or '' }
+end
+
 -- 1. Partitions: compare offsets.
 local np = tonumber(take())
 local parts, pfields, pexpected = {}, {}, {}
+local anyExpected = false
 for i = 1, np do
-  local p, exp, new, prog, cov = take(), take(), take(), take(), take()
-  parts[i] = { p, new, prog, cov }
+  local p, exp, new, prog, cov, le = take(), take(), take(), take(), take(), take()
+  parts[i] = { p, new, prog, cov, le }
   pfields[i] = p
   pexpected[i] = exp
+  if exp ~= '' then anyExpected = true end
 end
--- 2. Streams: compare states.
+-- 2. Streams.
 local ns = tonumber(take())
-local sfields, sexpected, snew = {}, {}, {}
+local sfields, smode, sexpected, snew = {}, {}, {}, {}
 for i = 1, ns do
   sfields[i] = take()
+  smode[i] = take()
   sexpected[i] = take()
   snew[i] = take()
 end
+
+-- Keys that must exist once the state holds what they describe: a missing one was evicted or deleted, and
+-- writing on would turn what it held into silence or false findings.
+local function lost(what) return { 2, what, gen } end
+if anyExpected then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return lost('offsets') end
+  if redis.call('EXISTS', KEYS[2]) == 0 then return lost('cover') end
+  if redis.call('EXISTS', KEYS[3]) == 0 then return lost('progress') end
+end
+local t = redis.call('HMGET', KEYS[7], 'streams', 'missing:suspected', 'missing:lost')
+local nstreams, nsusp, nlost = tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
+if nstreams > 0 then
+  if redis.call('EXISTS', KEYS[4]) == 0 then return lost('streams') end
+  if redis.call('EXISTS', KEYS[9]) == 0 then return lost('pe') end
+elseif redis.call('EXISTS', KEYS[4]) == 1 and redis.call('EXISTS', KEYS[7]) == 0 then
+  return lost('totals')
+end
+if nsusp > 0 and redis.call('EXISTS', KEYS[6]) == 0 then return lost('open') end
+if nsusp + nlost > 0 and redis.call('EXISTS', KEYS[5]) == 0 then return lost('gaps') end
 
 local oconf, sconf = {}, {}
 if np > 0 then
   local cur = hmget(KEYS[1], pfields)
   for i = 1, np do
-    local c = cur[i] or ''
-    if c == false then c = '' end
+    local c = cur[i]
+    if c == false or c == nil then c = '' end
     if c ~= pexpected[i] then
+      -- An offset never disappears while the generation stands: a missing one is lost state, not a new owner.
+      if c == '' then return lost('offsets') end
       oconf[#oconf + 1] = pfields[i]
       oconf[#oconf + 1] = c
     end
@@ -77,7 +115,13 @@ if ns > 0 then
   for i = 1, ns do
     local c = cur[i]
     if c == false or c == nil then c = '' end
-    if c ~= sexpected[i] then
+    local ok
+    if smode[i] == 'u' then
+      ok = c == '' or bit.band(string.byte(c, 1), 1) == 0
+    else
+      ok = c == sexpected[i]
+    end
+    if not ok then
       sconf[#sconf + 1] = sfields[i]
       sconf[#sconf + 1] = c
     end
@@ -88,7 +132,7 @@ if #oconf > 0 or #sconf > 0 then
 end
 
 -- Everything matches: apply.
-local offs, progs = {}, {}
+local offs, progs, eps, cps = {}, {}, {}, {}
 for i = 1, np do
   local x = parts[i]
   offs[#offs + 1] = x[1]
@@ -98,9 +142,18 @@ for i = 1, np do
     progs[#progs + 1] = x[3]
   end
   if x[4] ~= '' then redis.call('HSETNX', KEYS[2], x[1], x[4]) end
+  if x[5] ~= '' then
+    eps[#eps + 1] = x[1]
+    eps[#eps + 1] = x[5]
+  end
+  cps[#cps + 1] = 'cp:' .. x[1]
+  cps[#cps + 1] = ARGV[2]
 end
 if #offs > 0 then hset(KEYS[1], offs) end
 if #progs > 0 then hset(KEYS[3], progs) end
+if #eps > 0 then hset(KEYS[12], eps) end
+-- Which checkpoint last moved each partition: an auditor whose reply was lost reads it back.
+if #cps > 0 then hset(KEYS[11], cps) end
 
 local puts, dels = {}, {}
 for i = 1, ns do

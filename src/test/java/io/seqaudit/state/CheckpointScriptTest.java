@@ -14,6 +14,7 @@ import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +41,11 @@ class CheckpointScriptTest {
     private static Redis redis;
 
     private final String prefix = "seqaudit-cptest-" + UUID.randomUUID();
-    private final StateStore store = new StateStore(redis, Duration.ofSeconds(10), prefix);
-    private final TopicKeys keys = store.keys("orders.v1_eu-west");
+    private final StateStore store = new StateStore(redis, Duration.ofSeconds(10), prefix, 1);
+    private static final String TOPIC = "orders.v1_eu-west";
+    private static final String GEN = "generation-1";
+    private final TopicKeys keys = store.keys(TOPIC);
+    private final StateReader reader = new StateReader(store);
     private final SequenceDetector detector = new SequenceDetector(1_000, 100, Duration.ofSeconds(30));
 
     @BeforeAll
@@ -57,7 +62,7 @@ class CheckpointScriptTest {
 
     @AfterEach
     void deleteKeys() {
-        store.deleteTopic(keys);
+        store.deleteTopic(store.layout(TOPIC));
         assertThat(keysUnderPrefix()).as("keys left under %s", prefix).isEmpty();
     }
 
@@ -72,7 +77,23 @@ class CheckpointScriptTest {
         return out;
     }
 
+    @BeforeEach
+    void createIdentity() {
+        store.identify(keys, GEN, "start", 0);
+    }
+
     // ---- helpers ----
+
+    private long streamCount() {
+        return redis("HLEN", keys.streams()).toLong();
+    }
+
+    private Map<FieldKey, Integer> openStreams() {
+        Map<FieldKey, Integer> out = new HashMap<>();
+        store.scan(keys.open(), (f, v) -> out.put(new FieldKey(f), Integer.parseInt(new String(v,
+                StandardCharsets.UTF_8))), Integer.MAX_VALUE);
+        return out;
+    }
 
     private static Response redis(String command, Object... args) {
         Request req = Request.cmd(Command.create(command));
@@ -87,7 +108,8 @@ class CheckpointScriptTest {
     }
 
     private static byte[] field(String key, String producer, long epoch) {
-        return new StreamRef("orders.v1_eu-west", key.getBytes(StandardCharsets.UTF_8), producer, epoch).field();
+        return new StreamRef("orders.v1_eu-west", key == null ? null : key.getBytes(StandardCharsets.UTF_8), producer,
+                epoch).field();
     }
 
     /** A real stream blob: the seqs fed in order on partition 0. */
@@ -155,9 +177,9 @@ class CheckpointScriptTest {
 
     /** A first checkpoint: partitions 0 and 1 at offsets 10 and 5, streams f1 (with a gap) and f2. */
     private Checkpoint.Result seed(byte[] b1, byte[] b2) {
-        Checkpoint cp = new Checkpoint(keys, 3)
-                .partition(0, null, 10, 1_000, 0)
-                .partition(1, null, 5, 1_200, 2)
+        Checkpoint cp = new Checkpoint(keys, GEN, 3)
+                .partition(0, null, 10, 1_000, 0, -1)
+                .partition(1, null, 5, 1_200, 2, -1)
                 .stream(f1, null, b1)
                 .stream(f2, null, b2)
                 .gap("g-1.2", "{\"fromSeq\":2}")
@@ -166,6 +188,7 @@ class CheckpointScriptTest {
                 .add("records:in_order", 7)
                 .add("records:out_of_order", 2)
                 .add("missing:suspected", 3)
+                .add("streams", 2)
                 .producerEpoch(pe, "billing", 3);
         for (int i = 1; i <= 5; i++) {
             cp.duplicate("{\"dup\":" + i + "}");
@@ -190,14 +213,14 @@ class CheckpointScriptTest {
         assertThat(store.partitionValues(keys.progress())).isEqualTo(Map.of(0, 1_000L, 1, 1_200L));
         assertThat(storedBlob(f1)).isEqualTo(b1);
         assertThat(storedBlob(f2)).isEqualTo(b2);
-        assertThat(store.streamCount(keys)).isEqualTo(2);
-        assertThat(store.gaps(keys, 100)).containsExactlyInAnyOrder("{\"fromSeq\":2}", "{\"fromSeq\":9}");
-        assertThat(store.openStreams(keys)).isEqualTo(fieldMap(f1, 0));
-        assertThat(store.totals(keys)).isEqualTo(
-                Map.of("records:in_order", 7L, "records:out_of_order", 2L, "missing:suspected", 3L));
-        assertThat(store.duplicates(keys, 100)).as("newest first, capped at 3")
+        assertThat(streamCount()).isEqualTo(2);
+        assertThat(reader.gaps(TOPIC, 100)).containsExactlyInAnyOrder("{\"fromSeq\":2}", "{\"fromSeq\":9}");
+        assertThat(openStreams()).isEqualTo(fieldMap(f1, 0));
+        assertThat(reader.totals(TOPIC)).isEqualTo(
+                Map.of("records:in_order", 7L, "records:out_of_order", 2L, "missing:suspected", 3L, "streams", 2L));
+        assertThat(reader.duplicates(TOPIC, 100)).as("newest first, capped at 3")
                 .containsExactly("{\"dup\":5}", "{\"dup\":4}", "{\"dup\":3}");
-        assertThat(store.producerEpochs(keys)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
+        assertThat(reader.producerEpochs(TOPIC)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
     }
 
     @Test
@@ -208,10 +231,10 @@ class CheckpointScriptTest {
         byte[] b1next = blob(0, 1, 2, 3, 4, 5);
         byte[] b3 = blob(0);
 
-        Checkpoint cp = new Checkpoint(keys, 3)
-                .partition(0, 10L, 25, 2_000, 7) // cover already recorded: kept
-                .partition(1, 5L, 6, -1, -1) // progress left as it is
-                .partition(2, null, 1, 2_100, 0) // a new partition
+        Checkpoint cp = new Checkpoint(keys, GEN, 3)
+                .partition(0, 10L, 25, 2_000, 7, -1) // cover already recorded: kept
+                .partition(1, 5L, 6, -1, -1, -1) // progress left as it is
+                .partition(2, null, 1, 2_100, 0, -1) // a new partition
                 .stream(f1, b1, b1next)
                 .stream(f3, null, b3)
                 .gap("g-1.2", null)
@@ -232,12 +255,12 @@ class CheckpointScriptTest {
         assertThat(storedBlob(f1)).isEqualTo(b1next);
         assertThat(storedBlob(f2)).as("untouched stream").isEqualTo(b2);
         assertThat(storedBlob(f3)).isEqualTo(b3);
-        assertThat(store.gaps(keys, 100)).containsExactlyInAnyOrder("{\"fromSeq\":9}", "{\"fromSeq\":0}");
-        assertThat(store.openStreams(keys)).isEqualTo(fieldMap(f3, 2));
-        assertThat(store.totals(keys)).isEqualTo(Map.of("records:in_order", 11L, "records:out_of_order", 2L,
-                "records:late", 3L, "missing:suspected", 0L));
-        assertThat(store.duplicates(keys, 100)).containsExactly("{\"dup\":6}", "{\"dup\":5}", "{\"dup\":4}");
-        assertThat(store.producerEpochs(keys)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
+        assertThat(reader.gaps(TOPIC, 100)).containsExactlyInAnyOrder("{\"fromSeq\":9}", "{\"fromSeq\":0}");
+        assertThat(openStreams()).isEqualTo(fieldMap(f3, 2));
+        assertThat(reader.totals(TOPIC)).isEqualTo(Map.of("records:in_order", 11L, "records:out_of_order", 2L,
+                "records:late", 3L, "missing:suspected", 0L, "streams", 2L));
+        assertThat(reader.duplicates(TOPIC, 100)).containsExactly("{\"dup\":6}", "{\"dup\":5}", "{\"dup\":4}");
+        assertThat(reader.producerEpochs(TOPIC)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
     }
 
     @Test
@@ -246,12 +269,12 @@ class CheckpointScriptTest {
         byte[] b2 = blob(0, 1, 2);
         seed(b1, b2);
 
-        Checkpoint.Result r = store.apply(new Checkpoint(keys, 3).partition(0, 10L, 11, -1, -1).stream(f1, b1, null));
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 11, -1, -1, -1).stream(f1, b1, null));
 
         assertThat(r.applied()).isTrue();
         assertThat(store.streams(keys, List.of(new FieldKey(f1), new FieldKey(f2)))).containsOnlyKeys(new FieldKey(f2));
         assertThat(redis("HEXISTS", keys.streams(), f1).toInteger()).isZero();
-        assertThat(store.streamCount(keys)).isEqualTo(1);
+        assertThat(streamCount()).isEqualTo(1);
     }
 
     // ---- refusing ----
@@ -265,9 +288,9 @@ class CheckpointScriptTest {
 
         // A former owner of partition 0 that still believes it is at offset 7; partition 1's offset is right and
         // so are the stream states: only the offset of partition 0 betrays it.
-        Checkpoint stale = new Checkpoint(keys, 3)
-                .partition(0, 7L, 12, 5_000, 3)
-                .partition(1, 5L, 9, 5_000, -1)
+        Checkpoint stale = new Checkpoint(keys, GEN, 3)
+                .partition(0, 7L, 12, 5_000, 3, -1)
+                .partition(1, 5L, 9, 5_000, -1, -1)
                 .stream(f1, b1, blob(0, 1, 2, 3, 4, 5, 6))
                 .stream(f3, null, blob(0))
                 .gap("g-1.2", null)
@@ -286,18 +309,108 @@ class CheckpointScriptTest {
     }
 
     @Test
-    void offsetExpectedAbsentOrPresentWrongly() {
+    void offsetExpectedAbsentButPresentIsAConflictAndWritesNothing() {
         seed(blob(0), blob(0));
         Map<String, Object> before = snapshot();
 
-        Checkpoint.Result r = store.apply(new Checkpoint(keys, 3)
-                .partition(0, null, 11, -1, -1) // believes nothing is stored: 10 is
-                .partition(3, 4L, 5, -1, -1) // believes 4 is stored: nothing is
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3)
+                .partition(0, null, 11, -1, -1, -1) // believes nothing is stored: 10 is
                 .add("records:in_order", 1));
 
-        assertThat(r.applied()).isFalse();
-        assertThat(r.offsetConflicts()).hasSize(2).containsEntry(0, 10L).containsEntry(3, null);
+        assertThat(r.status()).isEqualTo(Checkpoint.Status.CONFLICT);
+        assertThat(r.offsetConflicts()).isEqualTo(Map.of(0, 10L));
         assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void offsetExpectedButMissingIsLostStateNotAnotherOwner() {
+        seed(blob(0), blob(0));
+        Map<String, Object> before = snapshot();
+
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3)
+                .partition(3, 4L, 5, -1, -1, -1) // believes 4 is stored: nothing is
+                .add("records:in_order", 1));
+
+        assertThat(r.status()).isEqualTo(Checkpoint.Status.STATE_CHANGED);
+        assertThat(r.missing()).isEqualTo("offsets");
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void anotherGenerationWritesNothingAndNamesTheStoredOne() {
+        seed(blob(0), blob(0));
+        Map<String, Object> before = snapshot();
+
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, "generation-0", 3).partition(0, 10L, 11, -1, -1, -1));
+
+        assertThat(r.status()).isEqualTo(Checkpoint.Status.STATE_CHANGED);
+        assertThat(r.missing()).isEqualTo("meta");
+        assertThat(r.generation()).isEqualTo(GEN);
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void everyEvictedKeyThatMustExistIsReportedAndNothingIsWritten() {
+        for (String key : List.of(keys.streams(), keys.open(), keys.gaps(), keys.producerEpochs(), keys.offsets(),
+                keys.cover(), keys.progress(), keys.totals(), keys.meta())) {
+            seed(blob(0, 2), blob(0));
+            redis("DEL", key);
+            Map<String, Object> before = snapshot();
+
+            Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 11, -1, -1, -1)
+                    .add("records:in_order", 1));
+
+            assertThat(r.status()).as(key).isEqualTo(Checkpoint.Status.STATE_CHANGED);
+            assertThat(key).as("the key named missing").endsWith(":" + r.missing());
+            assertThat(snapshot()).as(key).isEqualTo(before);
+            store.deleteTopic(store.layout(TOPIC));
+            store.identify(keys, GEN, "start", 0);
+        }
+    }
+
+    @Test
+    void ownedStreamIsWrittenWithoutItsBlobUnlessAnotherOwnerSpreadItOverPartitions() {
+        byte[] b1 = blob(0, 1, 5);
+        seed(b1, blob(0));
+        byte[] next = blob(0, 1, 2, 3, 4, 5);
+        assertThat(store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 11, -1, -1, -1).ownedStream(f1, next))
+                .applied()).isTrue();
+        assertThat(storedBlob(f1)).isEqualTo(next);
+
+        StreamState spread = StreamCodec.decode(TOPIC, next).state();
+        detector.observe(spread, 6, new Position(1, 99), 1_760_000_000_100L, false);
+        byte[] multi = StreamCodec.encode(spread, new StreamRef(TOPIC, "k".getBytes(StandardCharsets.UTF_8), "p", 0),
+                true);
+        assertThat(spread.multiPartition()).isTrue();
+        assertThat(store.apply(new Checkpoint(keys, GEN, 3).stream(f1, next, multi)).applied()).isTrue();
+        Map<String, Object> before = snapshot();
+
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3).partition(0, 11L, 12, -1, -1, -1)
+                .ownedStream(f1, blob(0, 1, 2, 3, 4, 5, 6)));
+
+        assertThat(r.status()).isEqualTo(Checkpoint.Status.CONFLICT);
+        assertThat(r.streamConflicts().get(new FieldKey(f1))).isEqualTo(multi);
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void shardKeysCarryTheTopicAndShardAsTheirTagAndStreamsSpreadOverShards() {
+        TopicLayout layout = new TopicLayout("seqaudit", "orders", 16);
+        java.util.Set<Integer> slots = new java.util.HashSet<>();
+        for (TopicKeys shard : layout.all()) {
+            assertThat(shard.checkpointKeys()).allSatisfy(k -> assertThat(k).contains("{orders/" + shard.shard() + "}")
+                    .satisfies(x -> assertThat(slot(x)).isEqualTo(slot(shard.offsets()))));
+            slots.add(slot(shard.offsets()));
+        }
+        assertThat(slots).as("one slot per shard").hasSize(16);
+        int[] perShard = new int[16];
+        for (int i = 0; i < 16_000; i++) {
+            perShard[layout.shardOf(field("key-" + i, "p", 1))]++;
+        }
+        for (int n : perShard) {
+            assertThat(n).isBetween(800, 1200);
+        }
+        assertThat(layout.shardOf(field(null, "p", 1))).isNotEqualTo(layout.shardOf(field(null, "q", 1)));
     }
 
     @Test
@@ -309,8 +422,8 @@ class CheckpointScriptTest {
 
         // Another auditor moved f1 on (it reads f1 from another partition): this writer's f1 is out of date.
         byte[] outdated = blob(0, 1);
-        Checkpoint.Result r = store.apply(new Checkpoint(keys, 3)
-                .partition(0, 10L, 20, 3_000, -1)
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3)
+                .partition(0, 10L, 20, 3_000, -1, -1)
                 .stream(f1, outdated, blob(0, 1, 2))
                 .stream(f2, b2, blob(0, 1, 2, 3))
                 .gap("g-1.2", null)
@@ -331,7 +444,7 @@ class CheckpointScriptTest {
         seed(b1, blob(0));
         Map<String, Object> before = snapshot();
 
-        Checkpoint.Result r = store.apply(new Checkpoint(keys, 3).stream(f1, null, blob(0)));
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3).stream(f1, null, blob(0)));
 
         assertThat(r.applied()).isFalse();
         assertThat(r.streamConflicts()).containsOnlyKeys(new FieldKey(f1));
@@ -344,7 +457,7 @@ class CheckpointScriptTest {
         seed(blob(0), blob(0));
         Map<String, Object> before = snapshot();
 
-        Checkpoint.Result r = store.apply(new Checkpoint(keys, 3).stream(f3, blob(0, 1), blob(0, 1, 2)));
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3).stream(f3, blob(0, 1), blob(0, 1, 2)));
 
         assertThat(r.applied()).isFalse();
         assertThat(r.streamConflicts()).containsOnlyKeys(new FieldKey(f3));
@@ -361,19 +474,20 @@ class CheckpointScriptTest {
         byte[] first = blob(0, 2);
         byte[] second = blob(0, 1, 2);
 
-        Checkpoint create = new Checkpoint(keys, 1000).partition(0, null, n, 1, 0);
+        Checkpoint create = new Checkpoint(keys, GEN, 1000).partition(0, null, n, 1, 0, -1).add("streams", n)
+                .producerEpoch(StreamRef.producerEpochHash("bulk", 1), "bulk", 1);
         for (int i = 0; i < n; i++) {
             create.stream(fields.get(i), null, first).gap("gap-" + i, "{\"i\":" + i + "}").open(fields.get(i), 0);
         }
         assertThat(store.apply(create).applied()).isTrue();
-        assertThat(store.streamCount(keys)).isEqualTo(n);
+        assertThat(streamCount()).isEqualTo(n);
         assertThat(redis("HLEN", keys.gaps()).toLong()).isEqualTo(n);
-        assertThat(store.openStreams(keys)).hasSize(n);
+        assertThat(openStreams()).hasSize(n);
 
         // One stream past the first 2,000-field chunk changed under the writer: refused, nothing written.
-        store.apply(new Checkpoint(keys, 1000).stream(fields.get(4_321), first, second));
+        store.apply(new Checkpoint(keys, GEN, 1000).stream(fields.get(4_321), first, second));
         Map<String, Object> before = snapshot();
-        Checkpoint update = new Checkpoint(keys, 1000).partition(0, (long) n, 2L * n, 2, -1);
+        Checkpoint update = new Checkpoint(keys, GEN, 1000).partition(0, (long) n, 2L * n, 2, -1, -1);
         for (int i = 0; i < n; i++) {
             update.stream(fields.get(i), first, second).gap("gap-" + i, null).open(fields.get(i), -1);
         }
@@ -383,7 +497,7 @@ class CheckpointScriptTest {
         assertThat(snapshot()).isEqualTo(before);
 
         // Every expectation right: applied, over all chunks.
-        Checkpoint updateRight = new Checkpoint(keys, 1000).partition(0, (long) n, 2L * n, 2, -1);
+        Checkpoint updateRight = new Checkpoint(keys, GEN, 1000).partition(0, (long) n, 2L * n, 2, -1, -1);
         for (int i = 0; i < n; i++) {
             updateRight.stream(fields.get(i), i == 4_321 ? second : first, second).gap("gap-" + i, null)
                     .open(fields.get(i), -1);
@@ -393,12 +507,12 @@ class CheckpointScriptTest {
         assertThat(store.streams(keys, fields.stream().map(FieldKey::new).toList()).values())
                 .hasSize(n).allSatisfy(b -> assertThat(b).isEqualTo(second));
         assertThat(redis("EXISTS", keys.gaps()).toInteger()).isZero();
-        assertThat(store.openStreams(keys)).isEmpty();
+        assertThat(openStreams()).isEmpty();
 
-        Checkpoint delete = new Checkpoint(keys, 1000);
+        Checkpoint delete = new Checkpoint(keys, GEN, 1000);
         fields.forEach(f -> delete.stream(f, second, null));
         assertThat(store.apply(delete).applied()).isTrue();
-        assertThat(store.streamCount(keys)).isZero();
+        assertThat(streamCount()).isZero();
     }
 
     // ---- cluster slot ----
@@ -442,7 +556,7 @@ class CheckpointScriptTest {
             List<String> all = new java.util.ArrayList<>(k.checkpointKeys());
             all.add(k.replays());
             all.add(k.replayLease(k.topic() + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1-2"));
-            assertThat(all).hasSize(12).doesNotHaveDuplicates();
+            assertThat(all).hasSize(14).doesNotHaveDuplicates();
             for (String key : all) {
                 assertThat(key).startsWith("seqaudit:");
                 assertThat(key.chars().filter(c -> c == '{').count()).as(key).isEqualTo(1);

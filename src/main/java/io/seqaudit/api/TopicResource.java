@@ -1,0 +1,68 @@
+package io.seqaudit.api;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.seqaudit.api.security.Roles;
+import io.seqaudit.audit.Reaudits;
+import io.seqaudit.config.SeqauditConfig;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Operator actions on an audited topic: re-audit it (the way back after its audit state was lost). A thin
+ * adapter over {@link Reaudits}; blocking, on worker threads.
+ */
+@Path("/api/v1/topics/{topic}")
+@Produces(MediaType.APPLICATION_JSON)
+public class TopicResource {
+
+    private static final Logger LOG = Logger.getLogger(TopicResource.class);
+
+    private final Reaudits reaudits;
+    private final SeqauditConfig config;
+    private final SecurityIdentity caller;
+
+    public TopicResource(Reaudits reaudits, SeqauditConfig config, SecurityIdentity caller) {
+        this.reaudits = reaudits;
+        this.config = config;
+        this.caller = caller;
+    }
+
+    /**
+     * Deletes the topic's audit state and audits it again from the earliest offset Kafka still holds: 202 with
+     * when, who, the new generation and the offsets the audit starts from.
+     */
+    @POST
+    @Path("/reaudit")
+    @RolesAllowed(Roles.OPERATOR)
+    public Response reaudit(@PathParam("topic") String topic) {
+        audited(topic);
+        String by = caller.getPrincipal().getName();
+        Reaudits.Reaudit r = reaudits.reaudit(topic, by);
+        LOG.warnf("Topic %s re-audited by %s: generation %s, from offsets %s", topic, by, r.generation(),
+                r.fromOffsets());
+        return Response.accepted(r).build();
+    }
+
+    /** The topic's re-audits, newest first. */
+    @GET
+    @Path("/reaudits")
+    @RolesAllowed(Roles.VIEWER)
+    public List<Reaudits.Reaudit> list(@PathParam("topic") String topic) {
+        audited(topic);
+        return reaudits.list(topic);
+    }
+
+    private void audited(String topic) {
+        if (!config.topics().contains(topic)) {
+            throw new BadRequestException("topic", "topic must be one of the audited topics " + config.topics());
+        }
+    }
+}

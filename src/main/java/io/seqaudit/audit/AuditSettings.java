@@ -1,0 +1,19 @@
+package io.seqaudit.audit;
+
+import io.seqaudit.config.SeqauditConfig;
+
+/**
+ * The settings one topic's auditor works with, taken from the {@code seqaudit.state.*} configuration.
+ *
+ * @param cacheStreams stream states kept in memory
+ * @param idleAfterMillis a stream without records this long shrinks to its watermark, ms
+ * @param expireAfterMillis a stream without records this long and without missing seqs is deleted, ms
+ * @param duplicatesKept recent duplicates kept per shard
+ */
+record AuditSettings(int cacheStreams, long idleAfterMillis, long expireAfterMillis, int duplicatesKept) {
+
+    static AuditSettings of(SeqauditConfig.State state) {
+        return new AuditSettings(state.cacheStreams(), state.idleAfter().toMillis(), state.expireAfter().toMillis(),
+                state.duplicatesKept());
+    }
+}

@@ -1,0 +1,101 @@
+package io.seqaudit.state;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one read facade over a topic's audit state, whatever its number of shards: totals summed, gaps and
+ * duplicates gathered, streams looked up in their shard. Used by the API and the replayer on their own threads
+ * (REST workers, the replay worker) and by the auditor for its gauges. Every call blocks for at most the state
+ * timeout per Redis command and throws {@link StateUnavailableException} when Redis fails.
+ */
+@ApplicationScoped
+public class StateReader {
+
+    private final StateStore store;
+
+    public StateReader(StateStore store) {
+        this.store = store;
+    }
+
+    public TopicLayout layout(String topic) {
+        return store.layout(topic);
+    }
+
+    /** Counter name → total, over every shard. */
+    public Map<String, Long> totals(String topic) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (TopicKeys shard : layout(topic).all()) {
+            store.scan(shard.totals(), (f, v) -> out.merge(text(f), Long.parseLong(text(v)), Long::sum),
+                    Integer.MAX_VALUE);
+        }
+        return out;
+    }
+
+    /** Up to {@code limit} gap JSON documents of a topic, in no particular order. */
+    public List<String> gaps(String topic, int limit) {
+        List<String> out = new ArrayList<>();
+        for (TopicKeys shard : layout(topic).all()) {
+            store.scan(shard.gaps(), (f, v) -> out.add(text(v)), limit - out.size());
+            if (out.size() >= limit) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** One gap's JSON, or null. */
+    public String gap(String topic, byte[] streamField, String gapId) {
+        TopicLayout layout = layout(topic);
+        return store.hashGet(layout.shard(layout.shardOf(streamField)).gaps(), gapId);
+    }
+
+    /** The newest {@code limit} duplicates of each shard, each shard's newest first (the caller orders them). */
+    public List<String> duplicates(String topic, int limit) {
+        List<String> out = new ArrayList<>();
+        for (TopicKeys shard : layout(topic).all()) {
+            out.addAll(store.listHead(shard.duplicates(), limit));
+        }
+        return out;
+    }
+
+    /** producer-epoch hash → "epoch producer", over every shard. */
+    public Map<FieldKey, String> producerEpochs(String topic) {
+        Map<FieldKey, String> out = new HashMap<>();
+        for (TopicKeys shard : layout(topic).all()) {
+            store.scan(shard.producerEpochs(), (f, v) -> out.put(new FieldKey(f), text(v)), Integer.MAX_VALUE);
+        }
+        return out;
+    }
+
+    /** The stored blobs of some streams, each read from its shard (absent ones are left out). */
+    public Map<FieldKey, byte[]> streams(String topic, List<FieldKey> fields) {
+        TopicLayout layout = layout(topic);
+        Map<Integer, List<FieldKey>> byShard = new HashMap<>();
+        fields.forEach(f -> byShard.computeIfAbsent(layout.shardOf(f.bytes()), s -> new ArrayList<>()).add(f));
+        Map<FieldKey, byte[]> out = new LinkedHashMap<>();
+        byShard.forEach((s, list) -> out.putAll(store.streams(layout.shard(s), list)));
+        return out;
+    }
+
+    /**
+     * Partition → the offset below which every record has been audited in every shard: what the auditor has read
+     * and stored.
+     */
+    public Map<Integer, Long> auditedOffsets(String topic) {
+        Map<Integer, Long> out = new HashMap<>();
+        for (TopicKeys shard : layout(topic).all()) {
+            store.partitionValues(shard.offsets()).forEach((p, o) -> out.merge(p, o, Math::min));
+        }
+        return out;
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
