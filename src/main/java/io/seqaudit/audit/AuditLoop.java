@@ -48,6 +48,8 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
     private final boolean startLatest;
     /** Partitions assigned but not yet positioned from Redis (Redis failed during the rebalance). */
     private final Set<TopicPartition> unpositioned = new HashSet<>();
+    /** Per topic, the batch sent to Redis and not yet confirmed. */
+    private final Map<String, TopicAuditor.InFlight> inFlight = new HashMap<>();
     private volatile boolean running = true;
     private volatile long heartbeat = System.currentTimeMillis();
     private volatile String status = "starting";
@@ -90,6 +92,7 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
                 }
             }
         } finally {
+            new ArrayList<>(inFlight.keySet()).forEach(this::settleQuietly);
             consumer.close(Duration.ofSeconds(5));
             endOffsets.close();
             status = "stopped";
@@ -123,7 +126,24 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             }
             // Caught-up partitions are confirmed on ticks only (one ListOffsets request); between ticks progress
             // follows the records' timestamps.
-            switch (auditor.process(batch, isTick ? caughtUp(auditor) : Map.of(), positions(auditor), now)) {
+            Map<Integer, Long> upTo = isTick ? caughtUp(auditor) : Map.of();
+            TopicAuditor.InFlight previous = inFlight.remove(auditor.topic());
+            TopicAuditor.Result result;
+            if (auditor.pipelined(now)) {
+                // Audit this poll on top of the previous batch while Redis applies it; then confirm the previous
+                // one before sending this one. A refused previous batch voids this one: both are read again.
+                TopicAuditor.Prepared next = auditor.prepare(batch, upTo, positions(auditor), now);
+                result = previous == null ? TopicAuditor.Result.APPLIED : auditor.settle(previous, now);
+                if (result == TopicAuditor.Result.APPLIED) {
+                    inFlight.put(auditor.topic(), auditor.send(next));
+                }
+            } else {
+                result = previous == null ? TopicAuditor.Result.APPLIED : auditor.settle(previous, now);
+                if (result == TopicAuditor.Result.APPLIED) {
+                    result = auditor.process(batch, upTo, positions(auditor), now);
+                }
+            }
+            switch (result) {
                 case APPLIED -> batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
                         committed(auditor, list.get(list.size() - 1))));
                 case RELOAD -> reload(auditor);
@@ -256,7 +276,9 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         metrics.failure(stage);
         status = stage + " failed: " + e.getMessage();
         LOG.warnf(e, "Audit step failed at %s; retrying from the stored offsets in %d ms", stage, backoffMs);
-        // Forget whatever was read after the stored offsets: it is read again once the stage is back.
+        // Forget whatever was read after the stored offsets (and batches not confirmed): it is read again once
+        // the stage is back, from what Redis holds.
+        inFlight.clear();
         unpositioned.addAll(consumer.assignment());
         consumer.pause(consumer.assignment());
         retryAt = System.currentTimeMillis() + backoffMs;
@@ -323,8 +345,22 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         }
     }
 
+    /** Confirms a topic's batch in flight, if any, before its partitions change hands or the loop stops. */
+    private void settleQuietly(String topic) {
+        TopicAuditor.InFlight f = inFlight.remove(topic);
+        if (f != null) {
+            try {
+                auditors.get(topic).settle(f, System.currentTimeMillis());
+            } catch (RuntimeException e) {
+                LOG.warnf("Topic %s: the last batch could not be confirmed (%s); the next owner reads from the offsets "
+                        + "Redis holds", topic, e.getMessage());
+            }
+        }
+    }
+
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        partitions.stream().map(TopicPartition::topic).distinct().forEach(this::settleQuietly);
         Map<String, Set<Integer>> byTopic = new HashMap<>();
         partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new HashSet<>()).add(tp.partition()));
         byTopic.forEach((topic, parts) -> {

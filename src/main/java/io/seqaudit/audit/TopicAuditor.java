@@ -10,6 +10,7 @@ import io.seqaudit.sequence.StreamState;
 import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.PendingCheckpoints;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
 import io.seqaudit.state.TopicKeys;
@@ -37,6 +38,8 @@ final class TopicAuditor {
 
     private static final Logger LOG = Logger.getLogger(TopicAuditor.class);
     private static final int MAX_ATTEMPTS = 8;
+    /** After a refused batch, how long batches are sent one at a time (recomputed on conflicts, not reloaded). */
+    private static final long ONE_AT_A_TIME_MS = 10_000;
 
     /** What became of a batch. */
     enum Result {
@@ -69,6 +72,7 @@ final class TopicAuditor {
     private Map<Integer, Long> topicProgress = Map.of();
     private int partitionCount;
     private boolean joinedLate;
+    private long oneAtATimeUntil;
 
     TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics,
             AuditSettings settings) {
@@ -191,35 +195,24 @@ final class TopicAuditor {
      */
     Result process(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
             Map<Integer, Long> positions, long now) {
-        if (records.isEmpty() && partitionCount > books.size()) {
-            topicProgress = upkeep.topicProgress();
-        }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            BatchWork work = new BatchWork();
-            List<Checkpoint> cps = new ArrayList<>(layout.shards());
-            layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
-            audit(records, caughtUp, positions, now, work, cps);
-            if (records.isEmpty()) {
-                upkeep.compactIdle(work, books, p -> progressOf(work, p));
-                upkeep.sweep(work, books, p -> progressOf(work, p), now);
-            }
-            promote(work);
-            work.writeStreams(cps, home -> progressOf(work, home) - upkeep.idleAfterMillis(), books::containsKey);
-            List<Checkpoint.Result> results = store.applyAll(cps).await();
+            Prepared batch = prepare(records, caughtUp, positions, now);
+            List<Checkpoint.Result> results = store.applyAll(batch.checkpoints()).await();
             boolean retry = false;
             for (int shard = 0; shard < results.size(); shard++) {
                 Checkpoint.Result r = results.get(shard);
                 switch (r.status()) {
-                    case APPLIED -> commit(shard, work);
+                    case APPLIED -> {
+                        applyLocally(shard, batch.work());
+                        count(shard, batch.work());
+                    }
                     case STATE_CHANGED -> {
                         identity.changed(layout.shard(shard), r.missing(), r.generation());
                         return Result.STATE_CHANGED;
                     }
                     case CONFLICT -> {
                         if (!r.offsetConflicts().isEmpty()) {
-                            LOG.warnf("Topic %s: partitions %s were moved by another auditor; re-reading from the "
-                                    + "stored offsets", topic, r.offsetConflicts().keySet());
-                            return Result.RELOAD;
+                            return moved(r);
                         }
                         r.streamConflicts().forEach(this::cacheBlob);
                         retry = true;
@@ -227,13 +220,95 @@ final class TopicAuditor {
                 }
             }
             if (!retry) {
-                finish(work);
+                finish(batch.work());
                 return Result.APPLIED;
             }
             metrics.conflict(topic);
         }
         LOG.warnf("Topic %s: streams kept changing under this batch after %d attempts; re-reading", topic,
                 MAX_ATTEMPTS);
+        return Result.RELOAD;
+    }
+
+    /** One batch audited and turned into checkpoints, not sent yet. */
+    record Prepared(BatchWork work, List<Checkpoint> checkpoints) {
+    }
+
+    /** A batch sent to Redis, taken as applied by this auditor until {@link #settle} says otherwise. */
+    record InFlight(BatchWork work, PendingCheckpoints pending) {
+    }
+
+    /** Audits one poll's records (possibly none: a tick) into one checkpoint per shard, sending nothing. */
+    Prepared prepare(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
+            Map<Integer, Long> positions, long now) {
+        if (records.isEmpty() && partitionCount > books.size()) {
+            topicProgress = upkeep.topicProgress();
+        }
+        BatchWork work = new BatchWork();
+        List<Checkpoint> cps = new ArrayList<>(layout.shards());
+        layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
+        audit(records, caughtUp, positions, now, work, cps);
+        if (records.isEmpty()) {
+            upkeep.compactIdle(work, books, p -> progressOf(work, p));
+            upkeep.sweep(work, books, p -> progressOf(work, p), now);
+        }
+        promote(work);
+        work.writeStreams(cps, home -> progressOf(work, home) - upkeep.idleAfterMillis(), books::containsKey);
+        return new Prepared(work, cps);
+    }
+
+    /**
+     * Sends a prepared batch and takes it as applied at once, so the next poll is audited on top of it while
+     * Redis applies this one (the consumer thread no longer waits on Redis between polls). Counted in the metrics
+     * only once {@link #settle} confirms it.
+     */
+    InFlight send(Prepared batch) {
+        PendingCheckpoints pending = store.applyAll(batch.checkpoints());
+        for (int shard = 0; shard < layout.shards(); shard++) {
+            applyLocally(shard, batch.work());
+        }
+        finish(batch.work());
+        return new InFlight(batch.work(), pending);
+    }
+
+    /**
+     * Waits for a sent batch. Applied: counted. Otherwise what this auditor took as applied is wrong: the caller
+     * re-reads from the stored offsets ({@link Result#RELOAD}, after which the next batches are sent one at a
+     * time for a while, so that auditors sharing streams make progress) or checks the state's identity.
+     */
+    Result settle(InFlight f, long now) {
+        List<Checkpoint.Result> results = f.pending().await();
+        Result out = Result.APPLIED;
+        for (int shard = 0; shard < results.size(); shard++) {
+            Checkpoint.Result r = results.get(shard);
+            if (r.applied()) {
+                count(shard, f.work());
+            } else if (r.status() == Checkpoint.Status.STATE_CHANGED) {
+                identity.changed(layout.shard(shard), r.missing(), r.generation());
+                out = Result.STATE_CHANGED;
+            } else if (out == Result.APPLIED) {
+                if (r.offsetConflicts().isEmpty()) {
+                    metrics.conflict(topic);
+                } else {
+                    moved(r);
+                }
+                out = Result.RELOAD;
+            }
+        }
+        if (out == Result.RELOAD) {
+            oneAtATimeUntil = now + ONE_AT_A_TIME_MS;
+        }
+        return out;
+    }
+
+    /** Whether batches may be sent before the previous one is confirmed (not right after a conflict). */
+    boolean pipelined(long now) {
+        return now >= oneAtATimeUntil;
+    }
+
+    private Result moved(Checkpoint.Result r) {
+        LOG.warnf("Topic %s: partitions %s were moved by another auditor; re-reading from the stored offsets", topic,
+                r.offsetConflicts().keySet());
         return Result.RELOAD;
     }
 
@@ -371,8 +446,8 @@ final class TopicAuditor {
         return p != null ? p : topicProgress.getOrDefault(partition, 0L);
     }
 
-    /** One shard applied its part: its streams, offsets and counts become what this auditor knows. */
-    private void commit(int shard, BatchWork work) {
+    /** One shard applied its part: its streams and offsets become what this auditor knows. */
+    private void applyLocally(int shard, BatchWork work) {
         for (BatchWork.Touched t : work.touched.values()) {
             if (t.shard != shard) {
                 continue;
@@ -404,13 +479,14 @@ final class TopicAuditor {
         }
         String prefix = shard + " ";
         work.newProducerEpochs.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(peWritten::add);
+    }
+
+    /** Counts what one applied shard checkpoint decided. */
+    private void count(int shard, BatchWork work) {
         BatchWork.ShardCounts c = work.counts.get(shard);
         if (c != null) {
             metrics.recorded(topic, c.outcomes, c.invalidReasons, c.lostSeqs);
-            work.counts.remove(shard);
         }
-        // Touched streams of this shard are done: a retry of the batch re-reads them from the cache.
-        work.touched.values().removeIf(t -> t.shard == shard);
     }
 
     /** Every shard applied: the partitions' progress, cover and leader epoch stand. */
