@@ -3,7 +3,9 @@ package io.seqaudit.api;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.seqaudit.api.security.Roles;
 import io.seqaudit.audit.Reaudits;
+import io.seqaudit.audit.Truncation;
 import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.state.StateReader;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -16,8 +18,8 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Operator actions on an audited topic: re-audit it (the way back after its audit state was lost). A thin
- * adapter over {@link Reaudits}; blocking, on worker threads.
+ * An audited topic's events and operator actions: re-audit it (the way back after its audit state was lost), list
+ * its re-audits and the log truncations the auditor handled. A thin adapter; blocking, on worker threads.
  */
 @Path("/api/v1/topics/{topic}")
 @Produces(MediaType.APPLICATION_JSON)
@@ -28,8 +30,10 @@ public class TopicResource {
     private final Reaudits reaudits;
     private final SeqauditConfig config;
     private final SecurityIdentity caller;
+    private final StateReader reader;
 
-    public TopicResource(Reaudits reaudits, SeqauditConfig config, SecurityIdentity caller) {
+    public TopicResource(Reaudits reaudits, StateReader reader, SeqauditConfig config, SecurityIdentity caller) {
+        this.reader = reader;
         this.reaudits = reaudits;
         this.config = config;
         this.caller = caller;
@@ -58,6 +62,15 @@ public class TopicResource {
     public List<Reaudits.Reaudit> list(@PathParam("topic") String topic) {
         audited(topic);
         return reaudits.list(topic);
+    }
+
+    /** Log truncations the auditor handled on the topic (unclean leader elections), newest first. */
+    @GET
+    @Path("/truncations")
+    @RolesAllowed(Roles.VIEWER)
+    public List<Truncation> truncations(@PathParam("topic") String topic) {
+        audited(topic);
+        return reader.truncations(topic).stream().map(Truncation::fromJson).toList();
     }
 
     private void audited(String topic) {

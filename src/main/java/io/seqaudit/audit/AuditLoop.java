@@ -15,6 +15,9 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
+import org.apache.kafka.clients.consumer.LogTruncationException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -110,7 +113,13 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         }
         // Partitions of a topic whose state is lost stay paused until it is re-audited.
         consumer.resume(consumer.paused().stream().filter(tp -> !halted(tp.topic())).toList());
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(tick);
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = consumer.poll(tick);
+        } catch (InvalidOffsetException e) {
+            invalidOffsets(e);
+            return;
+        }
         now = System.currentTimeMillis();
         boolean isTick = now >= nextTick;
         Map<String, Map<Integer, List<ConsumerRecord<byte[], byte[]>>>> byTopic = new HashMap<>();
@@ -222,6 +231,64 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
         return sum;
     }
 
+    /**
+     * The consumer found positions it cannot read on from (auto.offset.reset is none: it never resets silently).
+     * A log truncated below what was audited (KIP-320 divergence, or a position past the log end): the removed
+     * records' seqs are reopened and reading goes on from the truncation point. A position below the log start:
+     * retention deleted records before they were audited, a coverage gap: reading goes on from the log start.
+     */
+    private void invalidOffsets(InvalidOffsetException e) {
+        Map<TopicPartition, OffsetAndMetadata> divergent = e instanceof LogTruncationException t
+                ? t.divergentOffsets() : Map.of();
+        Map<TopicPartition, Long> outOfRange = e instanceof OffsetOutOfRangeException o
+                ? o.offsetOutOfRangePartitions() : Map.of();
+        for (TopicPartition tp : e.partitions()) {
+            TopicAuditor auditor = auditors.get(tp.topic());
+            if (auditor == null || !consumer.assignment().contains(tp)) {
+                continue;
+            }
+            settleQuietly(tp.topic());
+            if (divergent.containsKey(tp)) {
+                truncated(auditor, tp, divergent.get(tp).offset());
+                continue;
+            }
+            Long position = outOfRange.get(tp);
+            if (position == null) {
+                unpositioned.add(tp); // no position at all: positioned from Redis on the next step
+                consumer.pause(Set.of(tp));
+                continue;
+            }
+            long start = consumer.beginningOffsets(Set.of(tp)).get(tp);
+            long end = consumer.endOffsets(Set.of(tp)).get(tp);
+            if (position > end) {
+                truncated(auditor, tp, end); // no leader epoch told where: everything past the log end is gone
+            } else {
+                metrics.coverageGap(tp.topic(), start - position);
+                LOG.warnf("Topic %s partition %d: offsets %d..%d were deleted (retention) before the auditor read "
+                        + "them: not audited (a coverage gap); auditing goes on from the log start %d", tp.topic(),
+                        tp.partition(), position, start - 1, start);
+                consumer.seek(tp, start);
+            }
+        }
+    }
+
+    private void truncated(TopicAuditor auditor, TopicPartition tp, long from) {
+        try {
+            Truncation t = auditor.truncate(tp.partition(), from, System.currentTimeMillis());
+            consumer.seek(tp, from);
+            if (t != null) {
+                LOG.warnf("Topic %s partition %d: the log was truncated at offset %d below what the auditor had read "
+                        + "(up to %d): %d audited records removed (an unclean leader election); %d seqs they carried "
+                        + "are suspected again%s", tp.topic(), tp.partition(), t.from(), t.to(), t.to() - t.from(),
+                        t.reopenedSeqs(), t.unjournaled() > 0 ? "; " + t.unjournaled() + " offsets predate the "
+                                + "truncation journal (seqaudit.audit.journal-records) and could not be reopened" : "");
+            }
+        } catch (IllegalStateException e) {
+            LOG.warnf("Topic %s partition %d: %s", tp.topic(), tp.partition(), e.getMessage());
+            reload(auditor);
+        }
+    }
+
     /** The offset to commit to Kafka after a record: for lag tools, and naming the state's generation. */
     private static OffsetAndMetadata committed(TopicAuditor auditor, ConsumerRecord<byte[], byte[]> last) {
         return new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(),
@@ -305,9 +372,16 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             Set<Integer> owned = new HashSet<>(auditor.partitions());
             owned.addAll(e.getValue());
             Map<Integer, Long> stored = auditor.assign(owned, consumer.partitionsFor(e.getKey()).size());
+            Map<Integer, Long> unfinished = auditor.unfinishedTruncations();
             for (Map.Entry<Integer, Long> s : stored.entrySet()) {
                 TopicPartition tp = new TopicPartition(e.getKey(), s.getKey());
                 if (!consumer.assignment().contains(tp)) {
+                    continue;
+                }
+                if (unfinished.containsKey(tp.partition())) {
+                    // A crash cut the handling of a truncation short: finish it (shards done already are skipped).
+                    truncated(auditor, tp, unfinished.get(tp.partition()));
+                    unpositioned.remove(tp);
                     continue;
                 }
                 if (s.getValue() != null) {

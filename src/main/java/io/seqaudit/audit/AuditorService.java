@@ -57,7 +57,7 @@ public class AuditorService {
         SequenceDetector detector = new SequenceDetector(a.maxJump(), a.maxRanges(), config.grace());
         Map<String, TopicAuditor> auditors = new HashMap<>();
         for (String topic : config.topics()) {
-            auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, AuditSettings.of(config.state())));
+            auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, AuditSettings.of(config)));
         }
         this.auditors = Map.copyOf(auditors);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
@@ -76,7 +76,10 @@ public class AuditorService {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.audit().groupId());
         // Offsets live in Redis with the state they reflect; Kafka's committed offsets are only informative.
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.audit().startFrom());
+        // Never reset silently: a position the consumer cannot read on from (a log truncated below it by an
+        // unclean election, records deleted by retention) is an exception the loop reports and handles. Where a
+        // partition never audited starts (seqaudit.audit.start-from) is applied by seeking.
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.audit().maxPollRecords()));
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "seqaudit-auditor");

@@ -5,8 +5,10 @@ import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.Journal;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -62,6 +64,20 @@ final class BatchWork {
     final Map<Integer, Long> next = new HashMap<>();
     /** Partition → the leader epoch of the last record read. */
     final Map<Integer, Integer> leaderEpochs = new HashMap<>();
+    /** Shard → partition → what this batch journals, in offset order. */
+    final Map<Integer, Map<Integer, List<Journal.Entry>>> journal = new HashMap<>();
+    /** What this batch writes to the journal: per shard and partition, the segment added and those deleted. */
+    final List<JournalWrite> journalWrites = new ArrayList<>();
+
+    /** One shard's journal change for one partition. */
+    record JournalWrite(int shard, int partition, Journal.Segment added, List<Journal.Segment> deleted) {
+    }
+
+    /** Journals that the record at {@code offset} made seq {@code seq} of its stream present. */
+    void journal(int shard, int partition, long offset, byte[] key, byte[] producerEpoch, long seq) {
+        journal.computeIfAbsent(shard, s -> new HashMap<>()).computeIfAbsent(partition, p -> new ArrayList<>())
+                .add(new Journal.Entry(offset, key, producerEpoch, seq));
+    }
 
     Touched touch(FieldKey field, int shard, StreamCache cache) {
         return touched.computeIfAbsent(field, f -> new Touched(f, shard, cache.get(f)));

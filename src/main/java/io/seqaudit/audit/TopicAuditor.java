@@ -10,6 +10,7 @@ import io.seqaudit.sequence.StreamState;
 import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.Journal;
 import io.seqaudit.state.PendingCheckpoints;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
@@ -38,6 +39,9 @@ final class TopicAuditor {
 
     private static final Logger LOG = Logger.getLogger(TopicAuditor.class);
     private static final int MAX_ATTEMPTS = 8;
+    /** Outcomes by which a record made its seq present: what a truncation of the record makes missing again. */
+    private static final Set<Outcome> PRESENT = java.util.EnumSet.of(Outcome.IN_ORDER, Outcome.OUT_OF_ORDER,
+            Outcome.LATE, Outcome.JOINED_LATE, Outcome.REPLAYED);
     /** After a refused batch, how long batches are sent one at a time (recomputed on conflicts, not reloaded). */
     private static final long ONE_AT_A_TIME_MS = 10_000;
 
@@ -69,6 +73,7 @@ final class TopicAuditor {
     /** "shard epoch producer" entries already in a shard's dictionary. */
     private final Set<String> peWritten = new HashSet<>();
     private final TopicIdentity identity;
+    private final JournalBook journal;
     private Map<Integer, Long> topicProgress = Map.of();
     private int partitionCount;
     private boolean joinedLate;
@@ -85,6 +90,7 @@ final class TopicAuditor {
         this.upkeep = new StreamUpkeep(topic, layout, store, cache, settings);
         this.duplicatesKept = settings.duplicatesKept();
         this.identity = new TopicIdentity(topic, store, layout);
+        this.journal = new JournalBook(settings.journalRecords());
     }
 
     String topic() {
@@ -162,6 +168,7 @@ final class TopicAuditor {
     private void reloadStreams() {
         cache.clear();
         open.clear();
+        journal.clear();
         peWritten.clear();
         expiredProducerEpochs.clear();
         if (books.isEmpty()) {
@@ -178,6 +185,10 @@ final class TopicAuditor {
             });
             store.streams(shard, new ArrayList<>(homes.keySet())).forEach(this::cacheBlob);
             store.scan(shard.expired(), (f, v) -> expiredProducerEpochs.add(new FieldKey(f)), Integer.MAX_VALUE);
+            List<String> segments = new ArrayList<>();
+            store.scan(shard.journal(), (f, v) -> segments.add(new String(f, java.nio.charset.StandardCharsets.UTF_8)),
+                    Integer.MAX_VALUE);
+            journal.load(shard.shard(), segments, books.keySet());
         }
     }
 
@@ -254,7 +265,18 @@ final class TopicAuditor {
         }
         promote(work);
         work.writeStreams(cps, home -> progressOf(work, home) - upkeep.idleAfterMillis(), books::containsKey);
+        writeJournal(work, cps);
         return new Prepared(work, cps);
+    }
+
+    private void writeJournal(BatchWork work, List<Checkpoint> cps) {
+        work.journal.forEach((shard, byPartition) -> byPartition.forEach((p, entries) -> {
+            Journal.Segment added = Journal.segment(p, entries);
+            List<Journal.Segment> deleted = journal.plan(shard, p, entries.size());
+            cps.get(shard).journal(added.name(), Journal.encode(entries));
+            deleted.forEach(d -> cps.get(shard).journal(d.name(), null));
+            work.journalWrites.add(new BatchWork.JournalWrite(shard, p, added, deleted));
+        }));
     }
 
     /**
@@ -397,6 +419,9 @@ final class TopicAuditor {
             return;
         }
         work.count(shard, o.outcome());
+        if (PRESENT.contains(o.outcome())) {
+            work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
+        }
         if (o.outcome() == Outcome.DUPLICATE) {
             cps.get(shard).duplicate(GapJson.duplicate(t.ref, stamp.seq(), at, o.verdict().original(), progress));
         }
@@ -446,6 +471,112 @@ final class TopicAuditor {
         return p != null ? p : topicProgress.getOrDefault(partition, 0L);
     }
 
+    /**
+     * The log of {@code partition} was truncated at {@code from} below what this auditor applied (an unclean
+     * leader election removed records it had read): the seqs journaled at offsets from {@code from} on become
+     * suspected again, and every shard's offset moves back to {@code from}, shard by shard, each atomically with
+     * its reopened streams. A marker in shard 0 makes a crash half way finish the work on the next assignment
+     * (handled once: a shard already at {@code from} is skipped). Returns null if no shard had gone past it.
+     *
+     * @throws IllegalStateException if a shard's checkpoint is refused (another owner, lost state): re-read
+     */
+    Truncation truncate(int partition, long from, long now) {
+        PartitionBook b = books.get(partition);
+        if (b == null) {
+            return null;
+        }
+        long to = from;
+        for (int s = 0; s < layout.shards(); s++) {
+            to = Math.max(to, b.applied(s) == null ? from : b.applied(s));
+        }
+        if (to == from) {
+            return null;
+        }
+        String marker = "trunc:" + partition;
+        store.hashPut(layout.shard(0).meta(), marker, String.valueOf(from));
+        long reopened = 0;
+        long unjournaled = 0;
+        for (int s = layout.shards() - 1; s >= 0; s--) {
+            Long applied = b.applied(s);
+            if (applied == null || applied <= from) {
+                applied = null;
+            }
+            BatchWork work = new BatchWork();
+            List<Checkpoint> cps = new ArrayList<>(layout.shards());
+            layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
+            Checkpoint cp = cps.get(s);
+            if (applied != null) {
+                Long oldest = journal.oldest(s, partition);
+                if (oldest == null || oldest > from) {
+                    unjournaled += (oldest == null ? applied : Math.min(oldest, applied)) - from;
+                }
+                List<Journal.Entry> gone = new ArrayList<>();
+                List<Journal.Segment> segments = journal.from(s, partition, from);
+                Map<String, byte[]> blobs = store.hashFields(layout.shard(s).journal(),
+                        segments.stream().map(Journal.Segment::name).toList());
+                for (Journal.Segment seg : segments) {
+                    List<Journal.Entry> entries = Journal.decode(blobs.get(seg.name()), seg.count());
+                    List<Journal.Entry> kept = entries.stream().filter(e -> e.offset() < from).toList();
+                    entries.stream().filter(e -> e.offset() >= from).forEach(gone::add);
+                    cp.journal(seg.name(), null);
+                    Journal.Segment keptSeg = kept.isEmpty() ? null : Journal.segment(partition, kept);
+                    if (keptSeg != null) {
+                        cp.journal(keptSeg.name(), Journal.encode(kept));
+                    }
+                    work.journalWrites.add(new BatchWork.JournalWrite(s, partition, keptSeg, List.of(seg)));
+                }
+                List<FieldKey> uncached = gone.stream().map(e -> new FieldKey(e.field())).distinct()
+                        .filter(f -> cache.get(f) == null).toList();
+                store.streams(layout.shard(s), uncached).forEach(this::cacheBlob);
+                Map<FieldKey, String> producers = new HashMap<>();
+                store.scan(layout.shard(s).producerEpochs(), (f, v) -> producers.put(new FieldKey(f),
+                        new String(v, java.nio.charset.StandardCharsets.UTF_8)), Integer.MAX_VALUE);
+                for (Journal.Entry e : gone) {
+                    BatchWork.Touched t = work.touch(new FieldKey(e.field()), s, cache);
+                    String pe = producers.get(new FieldKey(e.producerEpoch()));
+                    if (t.ref == null && pe != null) {
+                        int space = pe.indexOf(' ');
+                        t.ref = new StreamRef(topic, e.key(), pe.substring(space + 1),
+                                Long.parseLong(pe.substring(0, space)));
+                    }
+                    if (detector.reopen(t.state, e.seq(), b.progress())) {
+                        reopened++;
+                    }
+                }
+                cp.partition(partition, applied, from, -1, -1, -1).add("truncated_records", applied - from);
+                work.writeStreams(cps, home -> Long.MIN_VALUE, books::containsKey);
+            }
+            if (s == 0) {
+                cp.deleteMeta(marker).add("truncations", 1);
+            }
+            Checkpoint.Result r = store.apply(cp);
+            if (!r.applied()) {
+                throw new IllegalStateException("the truncation checkpoint of " + layout.shard(s).tag()
+                        + " was refused (" + r.status() + "): re-reading from the stored offsets");
+            }
+            applyLocally(s, work);
+            if (applied != null) {
+                b.applied(s, from);
+            }
+        }
+        Truncation t = new Truncation(topic, partition, from, to, reopened, unjournaled,
+                java.time.Instant.ofEpochMilli(now).toString());
+        metrics.truncation(topic, to - from, reopened);
+        store.pushCapped(layout.topicLevel().truncations(), t.toJson(), Truncation.KEPT);
+        return t;
+    }
+
+    /** Truncations a crash cut short (marker in shard 0): partition → offset the log was truncated at. */
+    Map<Integer, Long> unfinishedTruncations() {
+        Map<Integer, Long> out = new HashMap<>();
+        store.hashAll(layout.shard(0).meta()).forEach((f, v) -> {
+            if (f.startsWith("trunc:") && books.containsKey(Integer.parseInt(f.substring(6)))) {
+                out.put(Integer.parseInt(f.substring(6)), Long.parseLong(v));
+            }
+        });
+        return out;
+    }
+
     /** One shard applied its part: its streams and offsets become what this auditor knows. */
     private void applyLocally(int shard, BatchWork work) {
         for (BatchWork.Touched t : work.touched.values()) {
@@ -479,6 +610,8 @@ final class TopicAuditor {
         }
         String prefix = shard + " ";
         work.newProducerEpochs.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(peWritten::add);
+        work.journalWrites.stream().filter(w -> w.shard() == shard)
+                .forEach(w -> journal.applied(shard, w.partition(), w.added(), w.deleted()));
     }
 
     /** Counts what one applied shard checkpoint decided. */

@@ -70,6 +70,15 @@ public interface SeqauditConfig {
         @WithDefault("1000")
         int maxRanges();
 
+        /**
+         * Recently audited records journaled per partition (per state shard): which seq each made present, so that
+         * a log truncated below the auditor's position (an unclean leader election) reopens exactly those seqs.
+         * About 25 bytes of Redis per record. A truncation reaching further back is reported as a coverage gap.
+         * Default 200000.
+         */
+        @WithDefault("200000")
+        int journalRecords();
+
         /** Pause after Redis or Kafka failed before the batch is retried; doubles up to 30s. Default 500ms. */
         @WithDefault("500ms")
         Duration retryBackoff();

@@ -45,6 +45,10 @@ public class AuditMetrics {
         final AtomicLong lostNow = new AtomicLong();
         final AtomicLong lag = new AtomicLong();
         final AtomicLong stateLost = new AtomicLong();
+        final Counter truncations;
+        final Counter truncatedRecords;
+        final Counter reopenedSeqs;
+        final Counter coverageGaps;
 
         TopicMeters(String topic) {
             for (Outcome o : Outcome.values()) {
@@ -66,6 +70,17 @@ public class AuditMetrics {
                     .tag("topic", topic).tag("state", "lost").register(registry);
             Gauge.builder("seqaudit.lag", lag, AtomicLong::get).baseUnit("records")
                     .description("Records the auditor has yet to read").tag("topic", topic).register(registry);
+            truncations = Counter.builder("seqaudit.log.truncations")
+                    .description("Logs truncated below what the auditor had read (unclean leader elections)")
+                    .tag("topic", topic).register(registry);
+            truncatedRecords = Counter.builder("seqaudit.truncated.records").baseUnit("records")
+                    .description("Audited records removed by log truncations").tag("topic", topic).register(registry);
+            reopenedSeqs = Counter.builder("seqaudit.reopened.seqs")
+                    .description("Seqs made suspected again because a truncation removed their record")
+                    .tag("topic", topic).register(registry);
+            coverageGaps = Counter.builder("seqaudit.coverage.gap.records").baseUnit("records")
+                    .description("Records deleted (retention) before the auditor read them: never audited")
+                    .tag("topic", topic).register(registry);
             Gauge.builder("seqaudit.state.lost", stateLost, AtomicLong::get)
                     .description("1 while the topic's audit state in Redis is lost and the topic is not audited "
                             + "(re-audit it: POST /api/v1/topics/{topic}/reaudit)")
@@ -111,6 +126,19 @@ public class AuditMetrics {
         TopicMeters m = meters(topic);
         m.suspectedNow.set(suspected);
         m.lostNow.set(lost);
+    }
+
+    /** Counts a handled log truncation. */
+    public void truncation(String topic, long records, long reopened) {
+        TopicMeters m = meters(topic);
+        m.truncations.increment();
+        m.truncatedRecords.increment(records);
+        m.reopenedSeqs.increment(reopened);
+    }
+
+    /** Counts records that retention deleted before they were audited. */
+    public void coverageGap(String topic, long records) {
+        meters(topic).coverageGaps.increment(Math.max(0, records));
     }
 
     /** Whether a topic's audit state is lost (auditing stopped until it is re-audited). */

@@ -201,6 +201,40 @@ public final class SequenceDetector {
     }
 
     /**
+     * Makes a seq that had arrived missing again, as suspected since {@code progress}: the record that carried it
+     * was removed from the log after the auditor read it (a log truncated by an unclean leader election). Merges
+     * with an adjacent range opened at the same time, so one truncation makes one range per stream.
+     *
+     * @return true if the seq was present and is missing now; false if it was outside the tracked range or missing
+     */
+    public boolean reopen(StreamState state, long seq, long progress) {
+        if (state.isNew() || seq < state.start() || seq > state.high() || isMissing(state, seq)) {
+            return false;
+        }
+        List<MissingRange> missing = state.mutableMissing();
+        int i = 0;
+        while (i < missing.size() && missing.get(i).to() < seq) {
+            i++;
+        }
+        MissingRange r = new MissingRange(seq, seq, progress, 0);
+        if (i > 0 && mergeable(missing.get(i - 1), r)) {
+            MissingRange before = missing.remove(--i);
+            r = before.withBounds(before.from(), seq);
+        }
+        if (i < missing.size() && mergeable(r, missing.get(i))) {
+            r = r.withBounds(r.from(), missing.remove(i).to());
+        }
+        missing.add(i, r);
+        state.touch(progress);
+        return true;
+    }
+
+    private static boolean mergeable(MissingRange lower, MissingRange upper) {
+        return lower.to() + 1 == upper.from() && !lower.isLost() && !upper.isLost()
+                && lower.openedAt() == upper.openedAt();
+    }
+
+    /**
      * Marks as lost every suspected range whose grace ran out by {@code progress}; the loss time is the end of
      * the grace window (deterministic, whenever the check runs).
      *

@@ -37,6 +37,8 @@ public final class Checkpoint {
     private final List<String> duplicates = new ArrayList<>();
     private final List<ProducerEpoch> producerEpochs = new ArrayList<>();
     private final Map<FieldKey, Long> expired = new LinkedHashMap<>();
+    private final Map<String, byte[]> journal = new LinkedHashMap<>();
+    private final List<String> metaDeletes = new ArrayList<>();
     private final int duplicatesKept;
 
     /**
@@ -121,6 +123,18 @@ public final class Checkpoint {
         return this;
     }
 
+    /** Adds a journal segment ({@code entries} null deletes it). */
+    public Checkpoint journal(String segment, byte[] entries) {
+        journal.put(segment, entries);
+        return this;
+    }
+
+    /** Deletes a field of the shard's meta hash (the marker of a handled truncation). */
+    public Checkpoint deleteMeta(String field) {
+        metaDeletes.add(field);
+        return this;
+    }
+
     /** The partitions this checkpoint moves. */
     public List<Integer> partitionNumbers() {
         return partitions.stream().map(PartitionWrite::partition).toList();
@@ -175,6 +189,13 @@ public final class Checkpoint {
             a.add(pe.bytes());
             a.add(text(at));
         });
+        a.add(text(journal.size()));
+        journal.forEach((name, entries) -> {
+            a.add(text(name));
+            a.add(entries == null ? EMPTY : entries);
+        });
+        a.add(text(metaDeletes.size()));
+        metaDeletes.forEach(f -> a.add(text(f)));
         return a;
     }
 

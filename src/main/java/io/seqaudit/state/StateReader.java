@@ -95,6 +95,11 @@ public class StateReader {
         return out;
     }
 
+    /** The log truncations the auditor handled, newest first, as stored JSON. */
+    public List<String> truncations(String topic) {
+        return store.listHead(layout(topic).topicLevel().truncations(), 100);
+    }
+
     private static String text(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
     }

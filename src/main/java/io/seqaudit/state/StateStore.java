@@ -171,6 +171,23 @@ public class StateStore {
         return out;
     }
 
+    /** Some fields of a binary hash (absent ones left out). */
+    public Map<String, byte[]> hashFields(String key, List<String> fields) {
+        Map<String, byte[]> out = new HashMap<>();
+        if (fields.isEmpty()) {
+            return out;
+        }
+        Request req = Request.cmd(Command.HMGET).arg(key);
+        fields.forEach(req::arg);
+        Response r = send(req);
+        for (int i = 0; i < fields.size(); i++) {
+            if (r.get(i) != null) {
+                out.put(fields.get(i), r.get(i).toBytes());
+            }
+        }
+        return out;
+    }
+
     /** A text hash field, or null. */
     public String hashGet(String key, String field) {
         Response r = send(Request.cmd(Command.HGET).arg(key).arg(field));

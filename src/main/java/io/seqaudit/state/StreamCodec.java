@@ -143,7 +143,7 @@ public final class StreamCodec {
         return new Decoded(state, ref);
     }
 
-    private static void varint(ByteArrayOutputStream out, long v) {
+    static void varint(ByteArrayOutputStream out, long v) {
         if (v < 0) {
             throw new IllegalArgumentException("negative value " + v);
         }
@@ -152,6 +152,22 @@ public final class StreamCodec {
             v >>>= 7;
         }
         out.write((int) v);
+    }
+
+    /** Reads a varint at {@code pos[0]}, advancing it (the journal's format shares the codec's varints). */
+    static long readVarint(byte[] b, int[] pos) {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (pos[0] >= b.length) {
+                throw new IllegalArgumentException("truncated varint");
+            }
+            int x = b[pos[0]++] & 0xff;
+            v |= (long) (x & 0x7F) << shift;
+            if ((x & 0x80) == 0) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("varint too long");
     }
 
     /** Length+1 then bytes; length 0 encodes null. */

@@ -91,6 +91,16 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("lepoch");
     }
 
+    /** The truncation journal: {@code <partition>:<first>:<last>:<count>} → entries (see {@link Journal}). */
+    public String journal() {
+        return key("journal");
+    }
+
+    /** Log truncations the auditor handled, newest first (topic-level: kept in shard 0). */
+    public String truncations() {
+        return key("truncations");
+    }
+
     /** replay id → replay JSON (topic-level: kept in shard 0). */
     public String replays() {
         return key("replays");
@@ -109,7 +119,7 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
     /** The keys in the order the checkpoint script expects them. */
     public List<String> checkpointKeys() {
         return List.of(offsets(), cover(), progress(), streams(), gaps(), open(), totals(), duplicates(),
-                producerEpochs(), expired(), meta(), leaderEpochs());
+                producerEpochs(), expired(), meta(), leaderEpochs(), journal());
     }
 
     /** Every key of the shard's audit state (what a re-audit deletes; replays and re-audits stay). */

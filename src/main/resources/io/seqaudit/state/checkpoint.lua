@@ -6,7 +6,7 @@
 -- All keys share the shard's hash tag, so the script runs on Redis Cluster without cross-slot errors.
 --
 -- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe, 10 expired, 11 meta,
---       12 leader epochs
+--       12 leader epochs, 13 truncation journal
 -- ARGV: generation, checkpoint id, then sections, each starting with its count:
 --   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '',
 --               leader epoch or '')
@@ -20,6 +20,8 @@
 --   dups:       cap, n, then n x json
 --   pe:         n, then n x (producer-epoch hash, 'epoch producer')
 --   expired:    n, then n x (producer-epoch hash, time ms)
+--   journal:    n, then n x (segment name, entries or '' to delete)
+--   meta:       n, then n x field of the meta hash to delete (a handled truncation's marker)
 -- Returns {1} when applied; {0, {partition, current offset, ...}, {field, current blob, ...}} on a conflict;
 -- {2, what, current generation or ''} when the state is not the one the caller audits against (lost, or
 -- replaced by a re-audit): nothing is written then.
@@ -204,4 +206,9 @@ for _ = 1, npe do
   redis.call('HSETNX', KEYS[9], f, v)
 end
 section(KEYS[10])
+section(KEYS[13])
+local nm = tonumber(take())
+for _ = 1, nm do
+  redis.call('HDEL', KEYS[11], take())
+end
 return { 1 }

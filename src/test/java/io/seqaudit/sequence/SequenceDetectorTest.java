@@ -33,6 +33,32 @@ class SequenceDetectorTest {
     }
 
     @Test
+    void truncatedSeqsBecomeOneSuspectedRangeThenLostAfterGraceUnlessSentAgain() {
+        for (long seq = 0; seq < 10; seq++) {
+            feed(seq, T0);
+        }
+        feed(12, T0); // 10..11 missing, opened at T0
+        long at = T0 + 50;
+        for (long seq = 5; seq <= 9; seq++) {
+            assertThat(detector.reopen(state, seq, at)).isTrue();
+        }
+        assertThat(detector.reopen(state, 12, at)).isTrue();
+
+        assertThat(state.missing()).containsExactly(suspected(5, 9, at), suspected(10, 11, T0), suspected(12, 12, at));
+        assertThat(detector.reopen(state, 7, at)).as("already missing").isFalse();
+        assertThat(detector.reopen(state, 13, at)).as("never seen").isFalse();
+
+        Observation again = feed(7, at + 1);
+        assertThat(again.outcome()).as("sent again").isEqualTo(Outcome.LATE);
+        assertThat(again.forgotten()).as("the split makes 4 ranges, over this detector's cap of 3")
+                .isEqualTo(suspected(5, 6, at));
+        detector.promote(state, at + GRACE);
+        assertThat(state.missing()).extracting(MissingRange::from).containsExactly(8L, 10L, 12L);
+        assertThat(state.missingCount(true)).isEqualTo(2 + 2 + 1);
+        assertThat(state.missingCount(false)).isZero();
+    }
+
+    @Test
     void countsInOrderStream() {
         for (long seq = 0; seq < 10; seq++) {
             Observation o = feed(seq, T0 + seq);

@@ -556,7 +556,7 @@ class CheckpointScriptTest {
             List<String> all = new java.util.ArrayList<>(k.checkpointKeys());
             all.add(k.replays());
             all.add(k.replayLease(k.topic() + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1-2"));
-            assertThat(all).hasSize(14).doesNotHaveDuplicates();
+            assertThat(all).hasSize(15).doesNotHaveDuplicates();
             for (String key : all) {
                 assertThat(key).startsWith("seqaudit:");
                 assertThat(key.chars().filter(c -> c == '{').count()).as(key).isEqualTo(1);
