@@ -59,7 +59,7 @@ public class TopicResource {
     @GET
     @Path("/reaudits")
     @RolesAllowed(Roles.VIEWER)
-    public List<Reaudits.Reaudit> list(@PathParam("topic") String topic) {
+    public List<Reaudits.Reaudit> reaudits(@PathParam("topic") String topic) {
         audited(topic);
         return reaudits.list(topic);
     }

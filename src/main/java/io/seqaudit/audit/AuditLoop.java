@@ -373,6 +373,7 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
             owned.addAll(e.getValue());
             Map<Integer, Long> stored = auditor.assign(owned, consumer.partitionsFor(e.getKey()).size());
             Map<Integer, Long> unfinished = auditor.unfinishedTruncations();
+            List<TopicPartition> fresh = new ArrayList<>();
             for (Map.Entry<Integer, Long> s : stored.entrySet()) {
                 TopicPartition tp = new TopicPartition(e.getKey(), s.getKey());
                 if (!consumer.assignment().contains(tp)) {
@@ -391,17 +392,20 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
                     consumer.seek(tp, new OffsetAndMetadata(s.getValue(),
                             epoch >= 0 ? Optional.of(epoch) : Optional.empty(), ""));
                 } else {
-                    // No audit yet: start where seqaudit.audit.start-from says (a re-audit: the earliest offset),
-                    // and remember it as the coverage start. Kafka's committed offsets are ignored on purpose:
-                    // only Redis says what was audited.
-                    if (startLatest && !auditor.identity().reaudited()) {
-                        consumer.seekToEnd(Set.of(tp));
-                    } else {
-                        consumer.seekToBeginning(Set.of(tp));
-                    }
-                    auditor.startAt(tp.partition(), consumer.position(tp));
+                    fresh.add(tp);
                 }
                 unpositioned.remove(tp);
+            }
+            if (!fresh.isEmpty()) {
+                // No audit yet: start where seqaudit.audit.start-from says (a re-audit: the earliest offset), and
+                // remember it as the coverage start. Kafka's committed offsets are ignored on purpose: only Redis
+                // says what was audited. Every partition is given its start before any position is asked for.
+                if (startLatest && !auditor.identity().reaudited()) {
+                    consumer.seekToEnd(fresh);
+                } else {
+                    consumer.seekToBeginning(fresh);
+                }
+                fresh.forEach(tp -> auditor.startAt(tp.partition(), consumer.position(tp)));
             }
         }
     }
@@ -409,6 +413,9 @@ final class AuditLoop implements Runnable, ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
         unpositioned.addAll(partitions);
+        // The consumer never resets on its own (auto.offset.reset=none), yet asks a position of every assigned
+        // partition on each poll: a placeholder start until the real one is read from Redis (paused meanwhile).
+        consumer.seekToEnd(partitions);
         try {
             position(new ArrayList<>(partitions));
         } catch (RuntimeException e) {
