@@ -28,9 +28,13 @@ final class AuditBench {
      * @param redisCores CPU of the Redis server over that window, in cores
      * @param bytesPerStream (used_memory after idle compaction − before the round) / streams
      * @param keyBytesPerStream MEMORY USAGE of the round's keys / streams (blind to other Redis clients)
+     * @param journalBytesPerRecord MEMORY USAGE of the truncation journal / records it holds; the journal is left
+     *        out of both per-stream figures: it is bounded per partition (seqaudit.audit.journal-records), not
+     *        per stream
      */
     record AuditRound(double rate, double seconds, long records, double serviceCores, double redisCores,
-            long streams, double bytesPerStream, double keyBytesPerStream, Map<String, String> totals) {
+            long streams, double bytesPerStream, double keyBytesPerStream, double journalBytesPerRecord,
+            Map<String, String> totals) {
     }
 
     private final Options o;
@@ -121,7 +125,7 @@ final class AuditBench {
                     throw new IllegalStateException("the topic was audited within one 50 ms probe: too small");
                 }
                 return new AuditRound((endOffsets - c0) / secs, secs, endOffsets - c0, cores, redisCores, 0,
-                        Double.NaN, Double.NaN, Map.of());
+                        Double.NaN, Double.NaN, Double.NaN, Map.of());
             }
             if (done != last) {
                 last = done;
@@ -157,14 +161,16 @@ final class AuditBench {
         }
         long memAfter = redis.info("memory", "used_memory");
         long streams = redis.callLong("HLEN", s.key("streams"));
-        long keyBytes = redis.memoryUsage(redis.scan(s.keyPattern()));
+        long journalBytes = redis.memoryUsage(List.of(s.key("journal")));
+        long keyBytes = redis.memoryUsage(redis.scan(s.keyPattern())) - journalBytes;
         Map<String, String> totals = new HashMap<>();
         List<?> t = (List<?>) redis.call("HGETALL", s.key("totals"));
         for (int i = 0; i + 1 < t.size(); i += 2) {
             totals.put(Resp.text(t.get(i)), Resp.text(t.get(i + 1)));
         }
         return new AuditRound(r.rate(), r.seconds(), r.records(), r.serviceCores(), r.redisCores(), streams,
-                (memAfter - memBefore) / (double) streams, keyBytes / (double) streams, totals);
+                (memAfter - memBefore - journalBytes) / (double) streams, keyBytes / (double) streams,
+                journalBytes / (double) Math.max(1, r.records()), totals);
     }
 
     private static double redisCpu(Resp redis) {

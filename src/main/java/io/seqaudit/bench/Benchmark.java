@@ -131,9 +131,10 @@ public final class Benchmark {
             bytes.add(a.bytesPerStream());
             keyBytes.add(a.keyBytesPerStream());
             System.out.printf("   round %d: bare %s rec/s, auditor %s rec/s (%.1f s; service %.2f cores, Redis %.2f"
-                    + " cores), ratio %.2f; %.0f bytes/stream (%.0f by MEMORY USAGE)%n", i, Stats.rate(b.rate()),
+                    + " cores), ratio %.2f; %.0f bytes/stream (%.0f by MEMORY USAGE); truncation journal %.1f "
+                    + "bytes/record%n", i, Stats.rate(b.rate()),
                     Stats.rate(a.rate()), a.seconds(), a.serviceCores(), a.redisCores(), a.rate() / b.rate(),
-                    a.bytesPerStream(), a.keyBytesPerStream());
+                    a.bytesPerStream(), a.keyBytesPerStream(), a.journalBytesPerRecord());
             report.detail(String.format("| %d | %s | %s | %.2f | %.2f | %.2f | %.0f | %.0f |", i, Stats.rate(b.rate()),
                     Stats.rate(a.rate()), a.rate() / b.rate(), a.serviceCores(), a.redisCores(), a.bytesPerStream(),
                     a.keyBytesPerStream()));
