@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntPredicate;
 import java.util.function.IntToLongFunction;
 
@@ -58,8 +59,8 @@ final class BatchWork {
     final Map<FieldKey, Touched> touched = new LinkedHashMap<>();
     final Map<Integer, ShardCounts> counts = new HashMap<>();
     final Map<Integer, Long> progress = new HashMap<>();
-    /** Producer epochs ("shard epoch producer" → hash) this batch adds to shard dictionaries. */
-    final Map<String, byte[]> newProducerEpochs = new HashMap<>();
+    /** Per shard, the producer epochs this batch adds to the shard's dictionary. */
+    private final Map<Integer, Set<ProducerEpochs.Entry>> newProducerEpochs = new HashMap<>();
     /** Partition → the offset this batch stores as audited. */
     final Map<Integer, Long> next = new HashMap<>();
     /** Partition → the leader epoch of the last record read. */
@@ -77,6 +78,11 @@ final class BatchWork {
     void journal(int shard, int partition, long offset, byte[] key, byte[] producerEpoch, long seq) {
         journal.computeIfAbsent(shard, s -> new HashMap<>()).computeIfAbsent(partition, p -> new ArrayList<>())
                 .add(new Journal.Entry(offset, key, producerEpoch, seq));
+    }
+
+    Set<ProducerEpochs.Entry> newProducerEpochs(int shard) {
+        return newProducerEpochs.computeIfAbsent(shard, s -> java.util.Collections.newSetFromMap(
+                new java.util.IdentityHashMap<>()));
     }
 
     Touched touch(FieldKey field, int shard, StreamCache cache) {

@@ -68,10 +68,7 @@ final class TopicAuditor {
     private final Map<FieldKey, Integer> open = new HashMap<>();
     /** Producer epochs whose streams were expired: one of them that resumes is taken from where it resumes. */
     private final Set<FieldKey> expiredProducerEpochs = new HashSet<>();
-    /** "epoch producer" → producer-epoch hash. */
-    private final Map<String, byte[]> peHashes = new HashMap<>();
-    /** "shard epoch producer" entries already in a shard's dictionary. */
-    private final Set<String> peWritten = new HashSet<>();
+    private final ProducerEpochs producerEpochs;
     private final TopicIdentity identity;
     private final JournalBook journal;
     private Map<Integer, Long> topicProgress = Map.of();
@@ -91,6 +88,7 @@ final class TopicAuditor {
         this.duplicatesKept = settings.duplicatesKept();
         this.identity = new TopicIdentity(topic, store, layout);
         this.journal = new JournalBook(settings.journalRecords());
+        this.producerEpochs = new ProducerEpochs(layout.shards());
     }
 
     String topic() {
@@ -169,7 +167,7 @@ final class TopicAuditor {
         cache.clear();
         open.clear();
         journal.clear();
-        peWritten.clear();
+        producerEpochs.forgetWritten();
         expiredProducerEpochs.clear();
         if (books.isEmpty()) {
             return;
@@ -390,16 +388,15 @@ final class TopicAuditor {
             }
             return;
         }
-        String pe = stamp.epoch() + " " + stamp.producer();
-        byte[] peHash = peHashes.computeIfAbsent(pe, x -> StreamRef.producerEpochHash(stamp.producer(), stamp.epoch()));
+        ProducerEpochs.Entry pe = producerEpochs.get(stamp.producer(), stamp.epoch());
+        byte[] peHash = pe.hash;
         byte[] keyHash = StreamRef.keyHash(rec.key());
         byte[] fieldBytes = StreamRef.field(keyHash, peHash);
         int shard = layout.shardOf(fieldBytes);
         if (book.appliedIn(shard, rec.offset())) {
             return; // this shard applied it before a crash cut the batch's other checkpoints short
         }
-        String written = shard + " " + pe;
-        if (!peWritten.contains(written) && work.newProducerEpochs.putIfAbsent(written, peHash) == null) {
+        if (!pe.writtenIn(shard) && work.newProducerEpochs(shard).add(pe)) {
             // Remembered only once the checkpoint that writes it to the dictionary has applied.
             cps.get(shard).producerEpoch(peHash, stamp.producer(), stamp.epoch());
         }
@@ -409,7 +406,8 @@ final class TopicAuditor {
             t.ref = new StreamRef(topic, rec.key(), stamp.producer(), stamp.epoch(), keyHash, peHash);
         }
         Position at = new Position(rec.partition(), rec.offset());
-        boolean takeFromFirstSeen = joinedLate || expiredProducerEpochs.contains(new FieldKey(peHash));
+        boolean takeFromFirstSeen = joinedLate
+                || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
         // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
         boolean replay = rec.headers().lastHeader(SeqauditHeaders.REPLAY) != null;
         Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null,
@@ -608,8 +606,7 @@ final class TopicAuditor {
                 e.getValue().applied(shard, stored == null ? next : Math.max(stored, next));
             }
         }
-        String prefix = shard + " ";
-        work.newProducerEpochs.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(peWritten::add);
+        work.newProducerEpochs(shard).forEach(pe -> pe.written(shard));
         work.journalWrites.stream().filter(w -> w.shard() == shard)
                 .forEach(w -> journal.applied(shard, w.partition(), w.added(), w.deleted()));
     }
