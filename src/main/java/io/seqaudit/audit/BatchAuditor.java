@@ -1,0 +1,230 @@
+package io.seqaudit.audit;
+
+import io.seqaudit.sequence.MissingRange;
+import io.seqaudit.sequence.Outcome;
+import io.seqaudit.sequence.Position;
+import io.seqaudit.sequence.SequenceDetector;
+import io.seqaudit.sequence.SequenceDetector.Observation;
+import io.seqaudit.sequence.StreamState;
+import io.seqaudit.stamp.SeqauditHeaders;
+import io.seqaudit.state.Checkpoint;
+import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.Journal;
+import io.seqaudit.state.StateStore;
+import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TopicLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+
+/**
+ * Turns one poll's records of a topic (or a tick without records) into one {@link Checkpoint} per shard: decides
+ * every record with the {@link SequenceDetector}, confirms losses whose grace ran out, shrinks and expires idle
+ * streams, and journals which seq each record made present. Pure with respect to Redis writes: nothing is sent
+ * here, and nothing the auditor knows changes until a checkpoint applies. Consumer thread only.
+ */
+final class BatchAuditor {
+
+    /** Outcomes by which a record made its seq present: what a truncation of the record makes missing again. */
+    private static final Set<Outcome> PRESENT = java.util.EnumSet.of(Outcome.IN_ORDER, Outcome.OUT_OF_ORDER,
+            Outcome.LATE, Outcome.JOINED_LATE, Outcome.REPLAYED);
+
+    private final AuditedTopic state;
+    private final StateStore store;
+    private final SequenceDetector detector;
+    private final StreamUpkeep upkeep;
+    private final TopicIdentity identity;
+    private final int duplicatesKept;
+    // The topic's bookkeeping, shared with AuditedTopic (same objects).
+    private final Map<Integer, PartitionBook> books;
+    private final StreamCache cache;
+    private final Map<FieldKey, Integer> open;
+    private final Set<FieldKey> expiredProducerEpochs;
+    private final ProducerEpochs producerEpochs;
+    private final JournalBook journal;
+    private final TopicLayout layout;
+    private final String topic;
+
+    BatchAuditor(AuditedTopic state, StateStore store, SequenceDetector detector, TopicIdentity identity,
+            AuditSettings settings) {
+        this.state = state;
+        this.store = store;
+        this.detector = detector;
+        this.identity = identity;
+        this.duplicatesKept = settings.duplicatesKept();
+        this.books = state.books;
+        this.cache = state.cache;
+        this.open = state.open;
+        this.expiredProducerEpochs = state.expiredProducerEpochs;
+        this.producerEpochs = state.producerEpochs;
+        this.journal = state.journal;
+        this.layout = state.layout;
+        this.topic = state.topic;
+        this.upkeep = new StreamUpkeep(state.topic, state.layout, store, state.cache, settings);
+    }
+
+    /** Audits one poll's records (possibly none: a tick) into one checkpoint per shard, sending nothing. */
+    TopicAuditor.Prepared prepare(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
+            Map<Integer, Long> positions, long now) {
+        if (records.isEmpty() && state.partitionCount() > books.size()) {
+            state.topicProgress(upkeep.topicProgress());
+        }
+        BatchWork work = new BatchWork();
+        List<Checkpoint> cps = new ArrayList<>(layout.shards());
+        layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
+        audit(records, caughtUp, positions, now, work, cps);
+        if (records.isEmpty()) {
+            upkeep.compactIdle(work, books, p -> progressOf(work, p));
+            upkeep.sweep(work, books, p -> progressOf(work, p), now);
+        }
+        promote(work);
+        work.writeStreams(cps, home -> progressOf(work, home) - upkeep.idleAfterMillis(), books::containsKey);
+        writeJournal(work, cps);
+        return new TopicAuditor.Prepared(work, cps);
+    }
+
+    private void writeJournal(BatchWork work, List<Checkpoint> cps) {
+        work.journal.forEach((shard, byPartition) -> byPartition.forEach((p, entries) -> {
+            Journal.Segment added = Journal.segment(p, entries);
+            List<Journal.Segment> deleted = journal.plan(shard, p, entries.size());
+            cps.get(shard).journal(added.name(), Journal.encode(entries));
+            deleted.forEach(d -> cps.get(shard).journal(d.name(), null));
+            work.journalWrites.add(new BatchWork.JournalWrite(shard, p, added, deleted));
+        }));
+    }
+
+    private void audit(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
+            Map<Integer, Long> positions, long now, BatchWork work, List<Checkpoint> cps) {
+        for (Map.Entry<Integer, PartitionBook> e : books.entrySet()) {
+            int p = e.getKey();
+            PartitionBook b = e.getValue();
+            List<ConsumerRecord<byte[], byte[]>> list = records.getOrDefault(p, List.of());
+            long progress = b.progress();
+            for (ConsumerRecord<byte[], byte[]> rec : list) {
+                // A producer clock ahead of ours must not fast-forward the grace windows.
+                progress = Math.max(progress, Math.min(rec.timestamp(), now));
+                auditRecord(rec, b, progress, work, cps);
+            }
+            Long readUpTo = caughtUp.get(p);
+            if (readUpTo != null) {
+                progress = Math.max(progress, Math.min(readUpTo, now));
+            }
+            work.progress.put(p, progress);
+            if (!list.isEmpty()) {
+                list.get(list.size() - 1).leaderEpoch().ifPresent(le -> work.leaderEpochs.put(p, le));
+            }
+            long next = list.isEmpty() ? -1 : list.get(list.size() - 1).offset() + 1;
+            // The consumer's position may be past the last record: transaction markers take offsets too, and a
+            // stored offset short of them would never reach the end offset the replayer waits for.
+            Long position = positions.get(p);
+            if (position != null && position > next && (next >= 0 || !b.fresh() || b.coverNew())) {
+                next = position;
+            }
+            if (next < 0 && b.fresh() && !b.coverNew()) {
+                continue; // nothing read yet and nothing to record
+            }
+            int le = work.leaderEpochs.getOrDefault(p, b.leaderEpoch());
+            for (Checkpoint cp : cps) {
+                Long stored = b.applied(cp.keys().shard());
+                long to = next >= 0 ? Math.max(next, stored == null ? next : stored)
+                        : stored != null ? stored : b.cover();
+                work.next.putIfAbsent(p, next >= 0 ? next : to);
+                cp.partition(p, stored, to, progress, b.coverNew() ? b.cover() : -1, le);
+            }
+        }
+    }
+
+    private void auditRecord(ConsumerRecord<byte[], byte[]> rec, PartitionBook book, long progress, BatchWork work,
+            List<Checkpoint> cps) {
+        Stamp stamp = HeaderParser.parse(rec.headers());
+        if (!stamp.valid()) {
+            int shard = layout.shardOfPartition(rec.partition());
+            if (book.appliedIn(shard, rec.offset())) {
+                return;
+            }
+            if (stamp.unstamped()) {
+                work.count(shard, Outcome.UNSTAMPED);
+            } else {
+                work.invalid(shard, stamp.problem());
+            }
+            return;
+        }
+        ProducerEpochs.Entry pe = producerEpochs.get(stamp.producer(), stamp.epoch());
+        byte[] peHash = pe.hash;
+        byte[] keyHash = StreamRef.keyHash(rec.key());
+        byte[] fieldBytes = StreamRef.field(keyHash, peHash);
+        int shard = layout.shardOf(fieldBytes);
+        if (book.appliedIn(shard, rec.offset())) {
+            return; // this shard applied it before a crash cut the batch's other checkpoints short
+        }
+        if (!pe.writtenIn(shard) && work.newProducerEpochs(shard).add(pe)) {
+            // Remembered only once the checkpoint that writes it to the dictionary has applied.
+            cps.get(shard).producerEpoch(peHash, stamp.producer(), stamp.epoch());
+        }
+        FieldKey field = new FieldKey(fieldBytes);
+        BatchWork.Touched t = work.touch(field, shard, cache);
+        if (t.ref == null) {
+            t.ref = new StreamRef(topic, rec.key(), stamp.producer(), stamp.epoch(), keyHash, peHash);
+        }
+        Position at = new Position(rec.partition(), rec.offset());
+        boolean takeFromFirstSeen = state.joinedLate()
+                || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
+        // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
+        boolean replay = rec.headers().lastHeader(SeqauditHeaders.REPLAY) != null;
+        Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null,
+                replay);
+        if (o.verdict().reason() != null) {
+            work.invalid(shard, o.verdict().reason());
+            return;
+        }
+        work.count(shard, o.outcome());
+        if (PRESENT.contains(o.outcome())) {
+            work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
+        }
+        if (o.outcome() == Outcome.DUPLICATE) {
+            cps.get(shard).duplicate(GapJson.duplicate(t.ref, stamp.seq(), at, o.verdict().original(), progress));
+        }
+        if (o.forgotten() != null) {
+            cps.get(shard).add("forgotten", o.forgotten().size());
+        }
+    }
+
+    /** Confirms losses whose grace ran out, for open streams homed here and streams this batch touched. */
+    private void promote(BatchWork work) {
+        List<FieldKey> evicted = open.keySet().stream().filter(f -> cache.get(f) == null).toList();
+        if (!evicted.isEmpty()) {
+            Map<Integer, List<FieldKey>> byShard = new HashMap<>();
+            evicted.forEach(f -> byShard.computeIfAbsent(layout.shardOf(f.bytes()), s -> new ArrayList<>()).add(f));
+            byShard.forEach((s, fields) -> store.streams(layout.shard(s), fields).forEach(this::cacheBlob));
+        }
+        for (Map.Entry<FieldKey, Integer> e : open.entrySet()) {
+            StreamCache.Entry c = cache.get(e.getKey());
+            if (c != null && detector.nextDeadline(c.state()) <= progressFor(work, c.state())) {
+                work.touch(e.getKey(), layout.shardOf(e.getKey().bytes()), cache);
+            }
+        }
+        for (BatchWork.Touched t : work.touched.values()) {
+            if (!t.state.isNew() && books.containsKey(t.state.home())) {
+                for (MissingRange r : detector.promote(t.state, progressFor(work, t.state))) {
+                    work.counts(t.shard).lostSeqs += r.size();
+                }
+            }
+        }
+    }
+
+    private long progressOf(BatchWork work, int partition) {
+        return state.progressOf(work, partition);
+    }
+
+    private long progressFor(BatchWork work, StreamState s) {
+        return state.progressFor(work, s);
+    }
+
+    private void cacheBlob(FieldKey field, byte[] blob) {
+        state.cacheBlob(field, blob);
+    }
+}
