@@ -392,7 +392,7 @@ class DeployManifestsTest {
         }
         assertThat(alerts).containsExactlyInAnyOrder("SeqauditMessagesLost", "SeqauditGapsSuspectedTooLong",
                 "SeqauditDuplicateRateHigh", "SeqauditAuditorLagging", "SeqauditAuditorNotConsuming",
-                "SeqauditAuditorDown", "SeqauditReplaysFailing");
+                "SeqauditAuditorDown", "SeqauditReplaysFailing", "SeqauditStateLost", "SeqauditLogTruncated");
     }
 
     /** Per alert, how many promtool evaluations expect it to fire [0] and not to fire [1]. */
