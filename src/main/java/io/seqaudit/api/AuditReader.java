@@ -1,7 +1,5 @@
 package io.seqaudit.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.replay.ReplayStore;
 import io.seqaudit.replay.ReplayView;
@@ -9,11 +7,12 @@ import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.GapRecord;
+import io.seqaudit.state.GapState;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,13 +30,11 @@ public class AuditReader {
     private final StateReader reader;
     private final ReplayStore replayStore;
     private final SeqauditConfig config;
-    private final ObjectMapper mapper;
 
-    public AuditReader(StateReader reader, ReplayStore replayStore, SeqauditConfig config, ObjectMapper mapper) {
+    public AuditReader(StateReader reader, ReplayStore replayStore, SeqauditConfig config) {
         this.reader = reader;
         this.replayStore = replayStore;
         this.config = config;
-        this.mapper = mapper;
     }
 
     public SummaryView summary() {
@@ -93,8 +90,8 @@ public class AuditReader {
     public List<GapView> gaps(String topic, String state, int limit) {
         List<GapView> out = new ArrayList<>();
         List<ReplayView> replays = replayStore.list(topic);
-        for (String json : reader.gaps(topic, Integer.MAX_VALUE)) {
-            GapView g = withReplay(read(json, GapView.class), replays);
+        for (GapRecord stored : reader.gaps(topic, Integer.MAX_VALUE)) {
+            GapView g = withReplay(view(stored), replays);
             if (state == null || state.equals(g.state())) {
                 out.add(g);
             }
@@ -107,6 +104,11 @@ public class AuditReader {
         out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.lastIndexOf('.'))))
                 .thenComparingLong(GapView::fromSeq));
         return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    private static GapView view(GapRecord g) {
+        return new GapView(g.id(), g.topic(), g.partition(), g.key(), g.keyBase64(), g.producer(), g.epoch(),
+                g.fromSeq(), g.toSeq(), g.state() == GapState.LOST ? "lost" : "suspected", g.openedAt(), g.lostAt());
     }
 
     private static GapView repairedGap(ReplayView r) {
@@ -131,9 +133,9 @@ public class AuditReader {
     }
 
     public List<DuplicateView> duplicates(String topic, int limit) {
-        // Each shard keeps its own newest duplicates: merged newest first.
-        return reader.duplicates(topic, limit).stream().map(j -> read(j, DuplicateView.class))
-                .sorted(Comparator.comparing(DuplicateView::seenAt).reversed()).limit(limit).toList();
+        return reader.duplicates(topic, limit).stream().map(d -> new DuplicateView(d.topic(), d.key(), d.keyBase64(),
+                d.producer(), d.epoch(), d.seq(), d.partition(), d.offset(), d.originalPartition(),
+                d.originalOffset(), d.seenAt())).toList();
     }
 
     /** Every stream of one key (null: the null key) in a topic, one per producer epoch. */
@@ -161,13 +163,5 @@ public class AuditReader {
         return new StreamView(ref.topic(), ref.keyText(), ref.keyBase64(), ref.producer(), ref.epoch(), s.start(),
                 s.nextExpected(), s.high(), missing, s.duplicates(), s.home(), s.multiPartition(),
                 Instant.ofEpochMilli(s.lastActivity()).toString());
-    }
-
-    private <T> T read(String json, Class<T> type) {
-        try {
-            return mapper.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

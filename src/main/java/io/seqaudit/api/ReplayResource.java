@@ -1,6 +1,6 @@
 package io.seqaudit.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.seqaudit.state.GapRecord;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.seqaudit.api.security.Roles;
 import io.seqaudit.config.SeqauditConfig;
@@ -120,13 +120,11 @@ public class ReplayResource {
         if (parts == null || !config.topics().contains(parts[0])) {
             throw new BadRequestException("gapId", "not a gap id of an audited topic");
         }
-        JsonNode g = work.gapOf(parts[0], b.gapId());
+        GapRecord g = work.gapOf(parts[0], b.gapId());
         if (g == null) {
             throw new BadRequestException("gapId", "no open gap with this id");
         }
-        byte[] key = g.path("keyBase64").isNull() ? null : Base64.getDecoder().decode(g.path("keyBase64").asText());
-        StreamRef ref = new StreamRef(parts[0], key, g.path("producer").asText(), g.path("epoch").asLong());
-        return new ReplayTarget(ref, g.path("fromSeq").asLong(), g.path("toSeq").asLong(), b.gapId());
+        return new ReplayTarget(g.stream(), g.fromSeq(), g.toSeq(), b.gapId());
     }
 
     private ReplayTarget fromRange(ReplayRequest b) {

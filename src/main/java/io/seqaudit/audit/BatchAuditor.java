@@ -8,6 +8,7 @@ import io.seqaudit.sequence.SequenceDetector.Observation;
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.Checkpoint;
+import io.seqaudit.state.DuplicateRecord;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.Journal;
 import io.seqaudit.state.StateStore;
@@ -186,7 +187,8 @@ final class BatchAuditor {
             work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
         }
         if (o.outcome() == Outcome.DUPLICATE) {
-            cps.get(shard).duplicate(GapJson.duplicate(t.ref, stamp.seq(), at, o.verdict().original(), progress));
+            cps.get(shard).duplicate(DuplicateRecord.of(t.ref, stamp.seq(), at, o.verdict().original(), progress)
+                    .toJson());
         }
         if (o.forgotten() != null) {
             cps.get(shard).add("forgotten", o.forgotten().size());

@@ -5,6 +5,7 @@ import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.Journal;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
@@ -165,7 +166,7 @@ final class BatchWork {
         for (MissingRange r : newRanges) {
             now.put(r.from(), r);
             if (!r.equals(old.get(r.from()))) {
-                cp.gap(t.ref.gapId(r.from()), GapJson.gap(t.ref, t.state.home(), r));
+                cp.gap(t.ref.gapId(r.from()), GapRecord.of(t.ref, t.state.home(), r).toJson());
             }
         }
         for (MissingRange r : oldRanges) {

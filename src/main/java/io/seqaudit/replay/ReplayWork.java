@@ -1,11 +1,10 @@
 package io.seqaudit.replay;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.GapRecord;
+import io.seqaudit.state.GapState;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamCodec;
@@ -46,16 +45,14 @@ public class ReplayWork {
     private final StateReader reader;
     private final ReplayPublisher publisher;
     private final Map<String, Object> kafkaConfig;
-    private final ObjectMapper json;
     private Admin admin;
 
     public ReplayWork(StateStore store, StateReader reader, ReplayPublisher publisher,
-            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, ObjectMapper json) {
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         this.store = store;
         this.reader = reader;
         this.publisher = publisher;
         this.kafkaConfig = kafkaConfig;
-        this.json = json;
     }
 
     /**
@@ -182,38 +179,26 @@ public class ReplayWork {
     /** Lost gaps of a topic that no replay covers yet, cut to at most {@code maxRange} seqs each. */
     List<ReplayTarget> lostGapsWithoutReplay(String topic, List<ReplayView> replays, long maxRange) {
         List<ReplayTarget> out = new ArrayList<>();
-        for (String g : reader.gaps(topic, Integer.MAX_VALUE)) {
-            JsonNode n = read(g);
-            if (!"lost".equals(n.path("state").asText())) {
+        for (GapRecord g : reader.gaps(topic, Integer.MAX_VALUE)) {
+            if (g.state() != GapState.LOST) {
                 continue;
             }
-            byte[] key = n.path("keyBase64").isNull() ? null : Base64.getDecoder().decode(n.path("keyBase64").asText());
-            StreamRef ref = new StreamRef(topic, key, n.path("producer").asText(), n.path("epoch").asLong());
-            long from = n.path("fromSeq").asLong();
-            long to = Math.min(n.path("toSeq").asLong(), from + maxRange - 1);
+            StreamRef ref = g.stream();
+            long from = g.fromSeq();
+            long to = Math.min(g.toSeq(), from + maxRange - 1);
             boolean covered = replays.stream().anyMatch(r -> r.producer().equals(ref.producer())
                     && r.epoch() == ref.epoch() && ref.replayId(r.fromSeq(), r.toSeq()).equals(r.id())
                     && r.fromSeq() <= from && r.toSeq() >= to);
             if (!covered) {
-                out.add(new ReplayTarget(ref, from, to, n.path("id").asText()));
+                out.add(new ReplayTarget(ref, from, to, g.id()));
             }
         }
         return out;
     }
 
-    /** The gap JSON stored by the auditor, or null if no such gap is open. */
-    public JsonNode gapOf(String topic, String gapId) {
-        String[] parts = StreamRef.splitId(gapId);
-        String v = parts == null ? null : reader.gap(topic, StreamRef.fieldOf(parts[1]), gapId);
-        return v == null ? null : read(v);
-    }
-
-    private JsonNode read(String v) {
-        try {
-            return json.readTree(v);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("corrupt gap record: " + e.getMessage(), e);
-        }
+    /** The open gap the auditor stored under {@code gapId}, or null if no such gap is open. */
+    public GapRecord gapOf(String topic, String gapId) {
+        return reader.gap(topic, gapId);
     }
 
     private static StreamRef ref(ReplayView r) {

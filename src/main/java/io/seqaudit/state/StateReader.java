@@ -37,11 +37,11 @@ public class StateReader {
         return out;
     }
 
-    /** Up to {@code limit} gap JSON documents of a topic, in no particular order. */
-    public List<String> gaps(String topic, int limit) {
-        List<String> out = new ArrayList<>();
+    /** Up to {@code limit} open gaps of a topic, in no particular order. */
+    public List<GapRecord> gaps(String topic, int limit) {
+        List<GapRecord> out = new ArrayList<>();
         for (TopicKeys shard : layout(topic).all()) {
-            store.scan(shard.gaps(), (f, v) -> out.add(text(v)), limit - out.size());
+            store.scan(shard.gaps(), (f, v) -> out.add(GapRecord.fromJson(text(v))), limit - out.size());
             if (out.size() >= limit) {
                 break;
             }
@@ -49,19 +49,25 @@ public class StateReader {
         return out;
     }
 
-    /** One gap's JSON, or null. */
-    public String gap(String topic, byte[] streamField, String gapId) {
+    /** One open gap by its id, or null (also for an id that is not a gap id of this topic). */
+    public GapRecord gap(String topic, String gapId) {
+        String[] parts = StreamRef.splitId(gapId);
+        if (parts == null || !parts[0].equals(topic)) {
+            return null;
+        }
         TopicLayout layout = layout(topic);
-        return store.hashGet(layout.shard(layout.shardOf(streamField)).gaps(), gapId);
+        String json = store.hashGet(layout.shard(layout.shardOf(StreamRef.fieldOf(parts[1]))).gaps(), gapId);
+        return json == null ? null : GapRecord.fromJson(json);
     }
 
-    /** The newest {@code limit} duplicates of each shard, each shard's newest first (the caller orders them). */
-    public List<String> duplicates(String topic, int limit) {
-        List<String> out = new ArrayList<>();
+    /** The newest {@code limit} duplicates of a topic, newest first (each shard keeps its own newest). */
+    public List<DuplicateRecord> duplicates(String topic, int limit) {
+        List<DuplicateRecord> out = new ArrayList<>();
         for (TopicKeys shard : layout(topic).all()) {
-            out.addAll(store.listHead(shard.duplicates(), limit));
+            store.listHead(shard.duplicates(), limit).forEach(j -> out.add(DuplicateRecord.fromJson(j)));
         }
-        return out;
+        out.sort(java.util.Comparator.comparing(DuplicateRecord::seenAt).reversed());
+        return out.size() > limit ? out.subList(0, limit) : out;
     }
 
     /** producer-epoch hash → "epoch producer", over every shard. */
