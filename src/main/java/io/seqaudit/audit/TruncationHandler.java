@@ -128,16 +128,17 @@ final class TruncationHandler {
                         reopened++;
                     }
                 }
-                cp.partition(partition, applied, from, -1, -1, -1).add("truncated_records", applied - from);
+                cp.partition(partition, applied, from, -1, -1, -1);
                 work.writeStreams(cps, home -> Long.MIN_VALUE, books::containsKey);
             }
             if (s == 0) {
-                cp.deleteMeta(marker).add("truncations", 1);
+                cp.deleteMeta(marker).add("truncations", 1).add("truncated_records", to - from);
             }
             Checkpoint.Result r = store.apply(cp);
             if (!r.applied()) {
                 throw new IllegalStateException("the truncation checkpoint of " + layout.shard(s).tag()
-                        + " was refused (" + r.status() + "): re-reading from the stored offsets");
+                        + " was refused (" + r.status() + (r.missing() != null ? ", " + r.missing() : "")
+                        + "): re-reading from the stored offsets");
             }
             state.applyLocally(s, work);
             if (applied != null) {
