@@ -23,9 +23,10 @@ import org.apache.kafka.common.config.ConfigException;
  * this process already holds; {@link #release} frees it when that producer closes.</li>
  * </ul>
  *
- * <p>Threads: every method is thread-safe (an atomic and a concurrent map); Kafka calls them from the threads
- * that build and close producers, never from {@code send()}. One shared instance, {@link #CURRENT}; tests
- * build their own so their epochs and ids are predictable.
+ * <p>Threads: every method is thread-safe (an atomic and a concurrent map, no lock). They run on the threads
+ * that build and close producers, and {@link #nextEpochAbove} also inside {@code send()} when an eviction
+ * advances a producer's epoch (once per generation of keys, not per record). One shared instance,
+ * {@link #CURRENT}; tests build their own so their epochs and ids are predictable.
  */
 final class ProcessIdentity {
 
