@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Every audited record carries {@link #PRODUCER}, {@link #EPOCH} and {@link #SEQ}; their values are
  * UTF-8 (in practice ASCII) text. A <em>stream</em> is (topic, record key, producer, epoch), the null key
- * being a key of its own; within one stream {@code seq} starts at 0 and grows by 1 per record.
+ * being a key of its own; within one stream {@code seq} starts at 0 and grows by 1 per record. So two producers
+ * running at the same time must never have both the same producer id and the same epoch: their seqs would
+ * collide and look like duplicates. The interceptor's defaults guarantee that (see
+ * {@link SequenceStampingInterceptor}); a client stamping by hand must give each running producer its own id.
  *
  * <p>Stateless and thread-safe; any thread may call the helpers. Helpers that parse throw
  * {@link NumberFormatException} / {@link IllegalArgumentException} on malformed input; they never

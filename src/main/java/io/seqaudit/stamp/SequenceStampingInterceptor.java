@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -22,10 +23,13 @@ import org.slf4j.LoggerFactory;
  * it needs only kafka-clients and slf4j. Settings (all optional, bad values are logged and replaced by
  * the default):
  * <ul>
- * <li>{@value #PRODUCER_ID_CONFIG}: this producer's id; default the host name made to fit the contract,
- * or {@code unknown-host}.</li>
- * <li>{@value #EPOCH_CONFIG}: decimal 0..2^63-1; default the start time in ms, so a restart takes a
- * higher epoch. Give each concurrently running producer its own id, not just its own epoch.</li>
+ * <li>{@value #PRODUCER_ID_CONFIG}: this producer's id; default {@code host/pid-token/client.id} (see
+ * {@link ProcessIdentity}), unique per producer without any setting. An explicit id that another open
+ * producer of this process holds makes {@link #configure} throw a {@link ConfigException} naming the setting;
+ * closing the producer frees the id.</li>
+ * <li>{@value #EPOCH_CONFIG}: decimal 0..2^63-1; default the start time in ms, raised where needed so that
+ * every producer of the process has its own ({@code max(now, last + 1)}) and a restart takes a higher epoch.
+ * Give each concurrently running producer its own id, not just its own epoch.</li>
  * <li>{@value #MAX_KEYS_CONFIG}: at most this many (topic, key) counters are kept, default
  * {@value #DEFAULT_MAX_KEYS}. A key evicted and seen again restarts at seq 0 under a fresh, higher
  * epoch (see {@link StreamCounters}).</li>
@@ -66,6 +70,7 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
 
     private final LongSupplier clock;
     private final Supplier<String> hostName;
+    private final ProcessIdentity process;
     private volatile State state;
 
     private final LongAdder stamped = new LongAdder();
@@ -73,21 +78,36 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
     private final LongAdder partiallyStamped = new LongAdder();
     private final AtomicLong failures = new AtomicLong(); // AtomicLong: its value decides when to log
 
-    /** Used by Kafka ({@code interceptor.classes}); reads the system clock and the local host name. */
+    /**
+     * Used by Kafka ({@code interceptor.classes}); reads the system clock and the local host name, and shares
+     * epochs and explicit ids with every other producer of the process ({@link ProcessIdentity#CURRENT}).
+     */
     public SequenceStampingInterceptor() {
-        this(System::currentTimeMillis, StampingConfig::localHostName);
+        this(System::currentTimeMillis, StampingConfig::localHostName, ProcessIdentity.CURRENT);
     }
 
-    /** For tests: a fixed clock and host name make epochs and ids predictable. */
+    /** For tests: a fixed clock and host name and a process of its own make epochs and ids predictable. */
     SequenceStampingInterceptor(LongSupplier clock, Supplier<String> hostName) {
+        this(clock, hostName, new ProcessIdentity(4242L, "test"));
+    }
+
+    /** For tests: several interceptors sharing {@code process} act as producers of one process. */
+    SequenceStampingInterceptor(LongSupplier clock, Supplier<String> hostName, ProcessIdentity process) {
         this.clock = clock;
         this.hostName = hostName;
+        this.process = process;
     }
 
     /**
-     * Reads the settings from the producer properties. Never throws for a bad value: it logs a warning
-     * and uses the default. Kafka calls it once; a second call is ignored (with a warning), because
-     * fresh counters under the same epoch would restart keys at seq 0 and fake duplicates.
+     * Reads the settings from the producer properties and computes this producer's id and epoch, once: the hot
+     * path only copies them. Never throws for a bad value: it logs a warning and uses the default. Kafka calls
+     * it once; a second call is ignored (with a warning), because fresh counters under the same epoch would
+     * restart keys at seq 0 and fake duplicates.
+     *
+     * @throws ConfigException naming {@value #PRODUCER_ID_CONFIG} if another open producer of this process was
+     *         configured with the same explicit id: silently sharing it would make every record of one producer
+     *         look like a duplicate of the other's, and the same mistake made across replicas (which no process
+     *         can see) is best learned at the first start. Kafka then fails to build the producer.
      */
     @Override
     public synchronized void configure(Map<String, ?> configs) {
@@ -95,8 +115,12 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
             LOG.warn("seqaudit interceptor already configured; ignoring the new settings");
             return;
         }
-        StampingConfig config = StampingConfig.from(configs, clock, hostName);
-        StreamCounters counters = new StreamCounters(config.maxKeys(), MAX_STRIPES, config.baseEpoch(), clock);
+        StampingConfig config = StampingConfig.from(configs, clock, hostName, process);
+        if (config.explicitId()) {
+            process.claim(config.producerId(), this, config.clientId());
+        }
+        StreamCounters counters = new StreamCounters(config.maxKeys(), MAX_STRIPES, config.baseEpoch(),
+                floor -> process.nextEpochAbove(floor, clock));
         state = new State(config, SeqauditHeaders.encodeText(config.producerId()), counters);
         LOG.info("seqaudit stamping as producer '{}', epoch {}, max {} keys",
                 config.producerId(), config.baseEpoch(), counters.capacity());
@@ -162,12 +186,21 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
     public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
     }
 
-    /** Drops all counters; called once by Kafka when the producer closes. */
+    /**
+     * Drops all counters and frees an explicit {@value #PRODUCER_ID_CONFIG}, so a producer re-created with
+     * that id is accepted; called once by Kafka when the producer closes (or fails to build).
+     */
     @Override
     public void close() {
         State s = state;
         if (s != null) {
-            s.counters().clear();
+            try {
+                s.counters().clear();
+            } finally {
+                if (s.config().explicitId()) {
+                    process.release(s.config().producerId(), this);
+                }
+            }
         }
     }
 

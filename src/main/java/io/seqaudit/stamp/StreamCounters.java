@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Bounded per-(topic, key) sequence counters, shared by all threads that call {@code send()}.
@@ -21,7 +21,9 @@ import java.util.function.LongSupplier;
  * epoch. A key that is not in the map may have been evicted earlier, and we cannot remember which
  * keys were (that memory would be unbounded), so a (re)created entry must take an epoch the key has
  * never used. {@link #currentEpoch} gives that: new entries take its value, and evicting an entry of
- * the current epoch first advances it to {@code max(epoch + 1, now)}. A key's entries are created and
+ * the current epoch first advances it to a fresh epoch from the process ({@link ProcessIdentity#nextEpochAbove},
+ * {@code max(now, last + 1)} over all producers of the process, so two producers of one process never advance
+ * to the same epoch, even when they share an id). A key's entries are created and
  * evicted under the same stripe lock, so its next entry always sees an epoch strictly above all its
  * earlier ones. Advancing only when a current-epoch entry is evicted (rather than once per returning
  * key) keeps the epoch near the wall clock, so a restarted producer, whose default epoch is its start
@@ -68,7 +70,7 @@ final class StreamCounters {
     private final int maxKeys;
     /** Entries held over all stripes; the bound that eviction keeps. */
     private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
-    private final LongSupplier clock;
+    private final LongUnaryOperator epochAbove;
     private final AtomicLong currentEpoch;
     private final LongAdder evictions = new LongAdder();
 
@@ -76,10 +78,11 @@ final class StreamCounters {
      * @param maxKeys at most this many entries overall (at least 1)
      * @param maxStripes upper bound on the number of stripes (rounded down to a power of two)
      * @param baseEpoch epoch of entries created before any eviction
-     * @param clock wall clock in ms, used when the epoch has to advance
+     * @param epochAbove gives an epoch above its argument, near the wall clock, used when the epoch has to
+     *        advance; may throw {@link IllegalStateException} when the epoch space is exhausted
      */
     @SuppressWarnings("unchecked")
-    StreamCounters(int maxKeys, int maxStripes, long baseEpoch, LongSupplier clock) {
+    StreamCounters(int maxKeys, int maxStripes, long baseEpoch, LongUnaryOperator epochAbove) {
         if (maxKeys < 1 || maxStripes < 1 || baseEpoch < 0) {
             throw new IllegalArgumentException("maxKeys and maxStripes must be >= 1, baseEpoch >= 0");
         }
@@ -94,7 +97,7 @@ final class StreamCounters {
         // map has room would give keys fresh epochs (new streams) for nothing. The total stays within maxKeys.
         this.stripeCapacity = 2 * (maxKeys / n);
         this.maxKeys = maxKeys;
-        this.clock = clock;
+        this.epochAbove = epochAbove;
         this.currentEpoch = new AtomicLong(baseEpoch);
     }
 
@@ -127,13 +130,11 @@ final class StreamCounters {
     private void evictEldest(Map<StreamKey, Counter> stripe) {
         Iterator<Counter> it = stripe.values().iterator();
         long evictedEpoch = it.next().epoch;
-        if (evictedEpoch == Long.MAX_VALUE) {
-            // Never reachable with real clocks; refuse rather than reuse (MAX, 0) for a returning key.
-            throw new IllegalStateException("seqaudit epoch space exhausted");
+        // Advance before the key can come back: its next entry must see an epoch above its old one. Throws (and
+        // evicts nothing) past 2^63-1, never reachable with real clocks: refuse rather than reuse (MAX, 0).
+        if (currentEpoch.get() <= evictedEpoch) {
+            currentEpoch.accumulateAndGet(epochAbove.applyAsLong(evictedEpoch), Math::max);
         }
-        // Advance before the key can come back: its next entry must see an epoch above its old one.
-        long now = clock.getAsLong();
-        currentEpoch.updateAndGet(cur -> cur > evictedEpoch ? cur : Math.max(evictedEpoch + 1, now));
         it.remove();
         evictions.increment();
     }
@@ -143,8 +144,10 @@ final class StreamCounters {
         for (Map<StreamKey, Counter> stripe : stripes) {
             synchronized (stripe) {
                 if (!stripe.isEmpty()) {
-                    long now = clock.getAsLong();
-                    currentEpoch.updateAndGet(cur -> cur == Long.MAX_VALUE ? cur : Math.max(cur + 1, now));
+                    long cur = currentEpoch.get();
+                    if (cur != Long.MAX_VALUE) {
+                        currentEpoch.accumulateAndGet(epochAbove.applyAsLong(cur), Math::max);
+                    }
                     total.addAndGet(-stripe.size());
                     stripe.clear();
                 }

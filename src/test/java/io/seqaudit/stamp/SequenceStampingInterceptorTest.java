@@ -1,5 +1,6 @@
 package io.seqaudit.stamp;
 
+import static io.seqaudit.stamp.StampTestSupport.DEFAULT_ID;
 import static io.seqaudit.stamp.StampTestSupport.HOST;
 import static io.seqaudit.stamp.StampTestSupport.START_MS;
 import static io.seqaudit.stamp.StampTestSupport.hasAnyStampHeader;
@@ -63,7 +64,7 @@ class SequenceStampingInterceptorTest {
         assertThat(sent.key()).isEqualTo("k");
         assertThat(sent.value()).isEqualTo("v");
         assertThat(sent.headers().lastHeader("trace").value()).isEqualTo(SOME);
-        assertThat(stampOf(sent)).isEqualTo(new Stamp(HOST, START_MS, 0));
+        assertThat(stampOf(sent)).isEqualTo(new Stamp(DEFAULT_ID, START_MS, 0));
         assertThat(original.headers().toArray()).hasSize(1);
     }
 
@@ -79,7 +80,7 @@ class SequenceStampingInterceptorTest {
         assertThat(interceptor.onSend(resent)).isSameAs(resent);
         assertThat(interceptor.onSend(replay)).isSameAs(replay);
 
-        assertThat(stampOf(resent)).isEqualTo(new Stamp(HOST, START_MS, 0));
+        assertThat(stampOf(resent)).isEqualTo(new Stamp(DEFAULT_ID, START_MS, 0));
         assertThat(stampOf(replay)).isEqualTo(new Stamp("elsewhere", 5, 41));
         assertThat(interceptor.getAlreadyStampedCount()).isEqualTo(2);
         assertThat(interceptor.getStampedCount()).isEqualTo(1);
@@ -133,8 +134,8 @@ class SequenceStampingInterceptorTest {
         var interceptor = interceptor(clock::get, SequenceStampingInterceptor.MAX_KEYS_CONFIG, "1",
                 SequenceStampingInterceptor.EPOCH_CONFIG, "100");
 
-        assertThat(stampOf(interceptor.onSend(record("t", "a")))).isEqualTo(new Stamp(HOST, 100, 0));
-        assertThat(stampOf(interceptor.onSend(record("t", "a")))).isEqualTo(new Stamp(HOST, 100, 1));
+        assertThat(stampOf(interceptor.onSend(record("t", "a")))).isEqualTo(new Stamp(DEFAULT_ID, 100, 0));
+        assertThat(stampOf(interceptor.onSend(record("t", "a")))).isEqualTo(new Stamp(DEFAULT_ID, 100, 1));
         Stamp b = stampOf(interceptor.onSend(record("t", "b"))); // evicts a
         Stamp aAgain = stampOf(interceptor.onSend(record("t", "a"))); // evicts b
 
@@ -144,7 +145,7 @@ class SequenceStampingInterceptorTest {
         assertThat(aAgain.epoch()).isGreaterThan(100).isGreaterThan(b.epoch());
         assertThat(interceptor.getEvictionCount()).isEqualTo(2);
         assertThat(interceptor.getKeysTracked()).isEqualTo(1);
-        assertThat(stampOf(interceptor.onSend(record("t", "a")))).isEqualTo(new Stamp(HOST, aAgain.epoch(), 1));
+        assertThat(stampOf(interceptor.onSend(record("t", "a")))).isEqualTo(new Stamp(DEFAULT_ID, aAgain.epoch(), 1));
     }
 
     @Test
@@ -154,7 +155,7 @@ class SequenceStampingInterceptorTest {
         assertThat(stampOf(interceptor.onSend(record("t", "a"))).epoch()).isEqualTo(100);
 
         clock.set(5_000);
-        assertThat(stampOf(interceptor.onSend(record("t", "b")))).isEqualTo(new Stamp(HOST, 5_000, 0));
+        assertThat(stampOf(interceptor.onSend(record("t", "b")))).isEqualTo(new Stamp(DEFAULT_ID, 5_000, 0));
     }
 
     @Test

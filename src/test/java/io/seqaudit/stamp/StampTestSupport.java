@@ -12,6 +12,8 @@ import org.apache.kafka.common.header.Headers;
 final class StampTestSupport {
 
     static final String HOST = "test-host";
+    /** The default producer id of {@link #interceptor}s: the host, the test process part, no client.id. */
+    static final String DEFAULT_ID = HOST + "/4242-test";
     static final long START_MS = 1_700_000_000_000L;
 
     /** The three headers read back from a record. */

@@ -1,6 +1,6 @@
 package io.seqaudit.stamp;
 
-import static io.seqaudit.stamp.StampTestSupport.HOST;
+import static io.seqaudit.stamp.StampTestSupport.DEFAULT_ID;
 import static io.seqaudit.stamp.StampTestSupport.START_MS;
 import static io.seqaudit.stamp.StampTestSupport.interceptor;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,24 +14,28 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StampingConfigTest {
 
     @Test
-    void defaultsAreTheHostNameTheStartTimeAndAHundredThousandKeys() {
+    void defaultsAreHostAndProcessTheStartTimeAndAHundredThousandKeys() {
         var interceptor = interceptor();
 
-        assertThat(interceptor.getProducerId()).isEqualTo(HOST);
+        assertThat(interceptor.getProducerId()).isEqualTo(DEFAULT_ID);
         assertThat(interceptor.getBaseEpoch()).isEqualTo(START_MS);
         assertThat(interceptor.getMaxKeys()).isEqualTo(100_000);
     }
 
     @Test
-    void defaultProducerIdOnThisMachineIsItsHostNameFittedToTheContract() {
+    void defaultProducerIdOnThisMachineIsHostPidAndClientIdFittedToTheContract() {
         var interceptor = new SequenceStampingInterceptor<Object, Object>();
         long before = System.currentTimeMillis();
-        interceptor.configure(Map.of());
+        interceptor.configure(Map.of(StampingConfig.CLIENT_ID, "producer-7"));
 
         assertThat(interceptor.getProducerId())
-                .isEqualTo(StampingConfig.sanitizeHostName(StampingConfig.localHostName()))
+                .startsWith(StampingConfig.sanitizeHostName(StampingConfig.localHostName()) + "/"
+                        + ProcessHandle.current().pid() + "-")
+                .endsWith("/producer-7")
                 .matches(SeqauditHeaders::isValidProducerId);
-        assertThat(interceptor.getBaseEpoch()).isBetween(before, System.currentTimeMillis());
+        // At least the start time; above it only by the producers this JVM created in the same milliseconds.
+        assertThat(interceptor.getBaseEpoch()).isGreaterThanOrEqualTo(before);
+        interceptor.close();
     }
 
     @Test
@@ -74,8 +78,9 @@ class StampingConfigTest {
 
     @ParameterizedTest
     @ValueSource(strings = { "", "   ", "caf\u00e9", "a\nb", "tab\there" })
-    void badProducerIdIsIgnoredAndTheHostNameUsed(String id) {
-        assertThat(interceptor(SequenceStampingInterceptor.PRODUCER_ID_CONFIG, id).getProducerId()).isEqualTo(HOST);
+    void badProducerIdIsIgnoredAndTheDefaultUsed(String id) {
+        assertThat(interceptor(SequenceStampingInterceptor.PRODUCER_ID_CONFIG, id).getProducerId())
+                .isEqualTo(DEFAULT_ID);
     }
 
     @Test
@@ -83,7 +88,7 @@ class StampingConfigTest {
         assertThat(interceptor(SequenceStampingInterceptor.PRODUCER_ID_CONFIG, "p".repeat(128)).getProducerId())
                 .hasSize(128);
         assertThat(interceptor(SequenceStampingInterceptor.PRODUCER_ID_CONFIG, "p".repeat(129)).getProducerId())
-                .isEqualTo(HOST);
+                .isEqualTo(DEFAULT_ID);
     }
 
     @Test
@@ -96,13 +101,13 @@ class StampingConfigTest {
     }
 
     @Test
-    void failingHostNameLookupGivesUnknownHost() {
+    void failingHostNameLookupGivesUnknownHostInTheDefaultId() {
         var interceptor = new SequenceStampingInterceptor<Object, Object>(() -> START_MS, () -> {
             throw new IllegalStateException("no network");
         });
         interceptor.configure(Map.of());
 
-        assertThat(interceptor.getProducerId()).isEqualTo("unknown-host");
+        assertThat(interceptor.getProducerId()).isEqualTo("unknown-host/4242-test");
     }
 
     @Test
