@@ -83,7 +83,17 @@ final class BatchAuditor {
             upkeep.sweep(work, books, p -> progressOf(work, p), now);
         }
         promote(work);
-        work.writeStreams(cps, home -> progressOf(work, home) - upkeep.idleAfterMillis(), books::containsKey);
+        // Per partition, looked up once per stream written: arrays, not map lookups, on the hot path.
+        int n = Math.max(state.partitionCount(), books.keySet().stream().mapToInt(p -> p + 1).max().orElse(0));
+        long[] idleBefore = new long[n];
+        boolean[] owned = new boolean[n];
+        for (int p = 0; p < n; p++) {
+            idleBefore[p] = progressOf(work, p) - upkeep.idleAfterMillis();
+            owned[p] = books.containsKey(p);
+        }
+        work.writeStreams(cps,
+                home -> home >= 0 && home < n ? idleBefore[home] : progressOf(work, home) - upkeep.idleAfterMillis(),
+                home -> home >= 0 && home < n ? owned[home] : books.containsKey(home));
         writeJournal(work, cps);
         return new TopicAuditor.Prepared(work, cps);
     }

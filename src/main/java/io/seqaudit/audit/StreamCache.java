@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The consumer thread's memory of stream states, least recently used first, bounded. An entry holds the blob
+ * The consumer thread's memory of stream states, least recently written first, bounded. An entry holds the blob
  * that Redis holds for the stream (the expected value of the next compare-and-set), the decoded state, and the
  * stream's identity when known. Losing an entry is harmless: the next write finds the blob moved and reloads.
  * Only the auditor's consumer thread uses it.
@@ -23,7 +23,9 @@ final class StreamCache {
     private final LinkedHashMap<FieldKey, Entry> map;
 
     StreamCache(int capacity) {
-        this.map = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, true) {
+        // Insertion order, re-inserted on every write: eldest = least recently written, which is what idle
+        // compaction walks; a read does not relink the entry (the auditor reads each stream several times a batch).
+        this.map = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<FieldKey, Entry> eldest) {
                 return size() > capacity;
@@ -36,6 +38,7 @@ final class StreamCache {
     }
 
     void put(FieldKey field, Entry entry) {
+        map.remove(field);
         map.put(field, entry);
     }
 
@@ -47,7 +50,7 @@ final class StreamCache {
         }
         StreamCodec.Decoded d = StreamCodec.decode(topic, blob);
         Entry old = map.get(field);
-        map.put(field, new Entry(blob, d.state(), d.ref() != null ? d.ref() : old == null ? null : old.ref()));
+        put(field, new Entry(blob, d.state(), d.ref() != null ? d.ref() : old == null ? null : old.ref()));
     }
 
     void remove(FieldKey field) {

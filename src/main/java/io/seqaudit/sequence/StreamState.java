@@ -63,6 +63,11 @@ public final class StreamState {
         return out;
     }
 
+    /** Whether any seq was filled by a replay (no copy made). */
+    public boolean anyReplayed() {
+        return !replayed.isEmpty();
+    }
+
     /** Restores the replayed ranges read back from storage. */
     public void restoreReplayed(List<long[]> ranges) {
         replayed.clear();

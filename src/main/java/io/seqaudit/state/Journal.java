@@ -1,6 +1,5 @@
 package io.seqaudit.state;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,7 +51,7 @@ public final class Journal {
     }
 
     public static byte[] encode(List<Entry> entries) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(entries.size() * 24);
+        ByteWriter out = new ByteWriter(entries.size() * 24);
         long prev = entries.get(0).offset();
         StreamCodec.varint(out, prev);
         for (Entry e : entries) {

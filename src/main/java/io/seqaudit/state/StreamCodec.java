@@ -4,7 +4,6 @@ import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.RecentPositions;
 import io.seqaudit.sequence.StreamState;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +41,8 @@ public final class StreamCodec {
             throw new IllegalArgumentException("a stream with missing ranges needs its identity");
         }
         boolean recent = keepRecent && s.recent().size() > 0;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(32);
-        List<long[]> replayed = s.replayed();
+        ByteWriter out = new ByteWriter(32);
+        List<long[]> replayed = s.anyReplayed() ? s.replayed() : List.of();
         out.write((s.multiPartition() ? MULTI : 0) | (identity ? IDENTITY : 0) | (recent ? RECENT : 0)
                 | (replayed.isEmpty() ? 0 : REPLAYED));
         varint(out, s.home() + 1L);
@@ -143,7 +142,7 @@ public final class StreamCodec {
         return new Decoded(state, ref);
     }
 
-    static void varint(ByteArrayOutputStream out, long v) {
+    static void varint(ByteWriter out, long v) {
         if (v < 0) {
             throw new IllegalArgumentException("negative value " + v);
         }
@@ -171,7 +170,7 @@ public final class StreamCodec {
     }
 
     /** Length+1 then bytes; length 0 encodes null. */
-    private static void bytes(ByteArrayOutputStream out, byte[] b) {
+    private static void bytes(ByteWriter out, byte[] b) {
         if (b == null) {
             varint(out, 0);
             return;
