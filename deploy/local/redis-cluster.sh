@@ -6,7 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 
 read -r -a PORTS <<<"${SEQAUDIT_REDIS_CLUSTER_PORTS:-7001 7002 7003}"
-DIR="$SEQAUDIT_RUN/redis-cluster"
+mkdir -p "$SEQAUDIT_RUN/redis-cluster"
+DIR="$(cd "$SEQAUDIT_RUN/redis-cluster" && pwd)" # absolute: redis-server resolves paths after its chdir to --dir
 
 pong() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]; }
 cluster_ok() { redis-cli -h 127.0.0.1 -p "${PORTS[0]}" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }

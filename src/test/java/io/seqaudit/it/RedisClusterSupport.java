@@ -108,7 +108,7 @@ public final class RedisClusterSupport implements AutoCloseable {
     private void script(String command) {
         String ports = String.join(" ", this.ports.stream().map(String::valueOf).toList());
         run(List.of("bash", "deploy/local/redis-cluster.sh", command), Map.of("SEQAUDIT_REDIS_CLUSTER_PORTS", ports,
-                "SEQAUDIT_RUN", "target/redis-cluster-run"));
+                "SEQAUDIT_RUN", java.nio.file.Path.of("target", "redis-cluster-run").toAbsolutePath().toString()));
     }
 
     private static List<String> cli(int port, String... args) {
