@@ -1,6 +1,7 @@
 package io.seqaudit.audit;
 
 import io.seqaudit.metrics.AuditMetrics;
+import io.seqaudit.state.RedisSettings;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateUnavailableException;
 import java.time.Duration;
@@ -38,6 +39,8 @@ final class AuditLoop implements Runnable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final EndOffsets endOffsets;
     private final StateReader reader;
+    private final RedisSettings settings;
+    private final Duration settingsCheck;
     private final Map<String, TopicAuditor> auditors;
     private final AuditMetrics metrics;
     private final Duration tick;
@@ -55,10 +58,14 @@ final class AuditLoop implements Runnable {
     private long nextTick;
     private long nextIdentityCheck;
     private long nextGauges;
+    private long nextSettingsCheck;
+    private boolean persistent = true;
 
     AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, StateReader reader,
-            Map<String, TopicAuditor> auditors, AuditMetrics metrics, Duration tick, Duration backoff,
-            boolean startLatest) {
+            RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
+            Duration tick, Duration backoff, boolean startLatest) {
+        this.settings = settings;
+        this.settingsCheck = settingsCheck;
         this.reader = reader;
         this.assignments = new Assignments(consumer, auditors, metrics, startLatest);
         this.unpositioned = assignments.unpositioned();
@@ -75,6 +82,9 @@ final class AuditLoop implements Runnable {
     @Override
     public void run() {
         try {
+            // Before any partition is assigned: a Redis that may evict is refused before anything is written.
+            checkRedisSettings();
+            nextSettingsCheck = System.currentTimeMillis() + settingsCheck.toMillis();
             consumer.subscribe(auditors.keySet(), assignments);
             while (running) {
                 heartbeat = System.currentTimeMillis();
@@ -155,6 +165,10 @@ final class AuditLoop implements Runnable {
                 case STATE_CHANGED -> assignments.recheck(auditor);
             }
         }
+        if (now >= nextSettingsCheck) {
+            nextSettingsCheck = now + settingsCheck.toMillis();
+            checkRedisSettings();
+        }
         if (now >= nextIdentityCheck) {
             nextIdentityCheck = now + IDENTITY_CHECK_MS;
             auditors.values().stream().filter(a -> a.identity().status() != TopicIdentity.Status.OK)
@@ -218,6 +232,38 @@ final class AuditLoop implements Runnable {
             sum += consumer.currentLag(new TopicPartition(auditor.topic(), p)).orElse(0);
         }
         return sum;
+    }
+
+    /**
+     * Reads Redis's eviction policy and persistence: a policy that may evict stops every topic's audit (reported as
+     * lost, naming the setting) until it is set back, when each topic is positioned again from what Redis holds.
+     * A Redis that persists nothing is a warning: a restart would lose the state (then detected as lost).
+     */
+    private void checkRedisSettings() {
+        try {
+            String policy = settings.evictionPolicy();
+            String reason = "noeviction".equals(policy) ? null : "Redis maxmemory-policy is " + policy
+                    + ": it may evict audit state; set maxmemory-policy noeviction (docs/operations.md#redis-for-seqaudit)";
+            for (TopicAuditor a : auditors.values()) {
+                boolean wasBlocked = a.identity().blocked();
+                a.identity().block(reason);
+                if (wasBlocked && reason == null) {
+                    assignments.recheck(a);
+                } else if (reason != null) {
+                    metrics.stateLost(a.topic(), true);
+                }
+            }
+            boolean nowPersistent = settings.persistent();
+            if (!nowPersistent && persistent) {
+                LOG.warn("Redis persists nothing (no AOF, no RDB save points): a restart of Redis loses every "
+                        + "topic's audit state (then reported as lost, never re-created silently); set appendonly yes "
+                        + "(docs/operations.md#redis-for-seqaudit)");
+            }
+            persistent = nowPersistent;
+            metrics.redisSettings(reason != null, nowPersistent);
+        } catch (StateUnavailableException e) {
+            LOG.debugf("Cannot read Redis's settings now (%s); the audit step reports Redis failures", e.getMessage());
+        }
     }
 
     /** The offset to commit to Kafka after a record: for lag tools, and naming the state's generation. */

@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.metrics.AuditMetrics;
 import io.seqaudit.sequence.SequenceDetector;
+import io.seqaudit.state.RedisSettings;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
 import io.smallrye.common.annotation.Identifier;
@@ -32,17 +33,20 @@ public class AuditorService {
     private final SeqauditConfig config;
     private final StateStore store;
     private final StateReader reader;
+    private final RedisSettings redisSettings;
     private final AuditMetrics metrics;
     private final Map<String, Object> kafkaConfig;
     private volatile AuditLoop loop;
     private volatile Map<String, TopicAuditor> auditors = Map.of();
     private volatile Thread thread;
 
-    public AuditorService(SeqauditConfig config, StateStore store, StateReader reader, AuditMetrics metrics,
+    public AuditorService(SeqauditConfig config, StateStore store, StateReader reader, RedisSettings redisSettings,
+            AuditMetrics metrics,
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         this.config = config;
         this.store = store;
         this.reader = reader;
+        this.redisSettings = redisSettings;
         this.metrics = metrics;
         this.kafkaConfig = kafkaConfig;
     }
@@ -63,8 +67,8 @@ public class AuditorService {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
                 new ByteArrayDeserializer(), new SkippingDeserializer());
         EndOffsets endOffsets = new EndOffsets(kafkaConfig, a.tick());
-        loop = new AuditLoop(consumer, endOffsets, reader, auditors, metrics, a.tick(), a.retryBackoff(),
-                "latest".equals(a.startFrom()));
+        loop = new AuditLoop(consumer, endOffsets, reader, redisSettings, config.state().settingsCheck(), auditors,
+                metrics, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
         LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());

@@ -40,6 +40,7 @@ final class TopicIdentity {
     private volatile String generation;
     private volatile String problem;
     private volatile String origin;
+    private volatile String blockedBy;
     private String lostGeneration;
 
     TopicIdentity(String topic, StateStore store, TopicLayout layout) {
@@ -49,7 +50,22 @@ final class TopicIdentity {
     }
 
     Status status() {
-        return status;
+        return blockedBy != null ? Status.LOST : status;
+    }
+
+    /**
+     * Stops the topic's audit while Redis is set up so that it may lose the state (an eviction policy): reported
+     * as lost, with {@code reason}; {@code null} lifts it (the identity is then checked again as usual).
+     */
+    boolean blocked() {
+        return blockedBy != null;
+    }
+
+    void block(String reason) {
+        if (reason != null && blockedBy == null) {
+            LOG.errorf("Topic %s: not audited: %s", topic, reason);
+        }
+        blockedBy = reason;
     }
 
     String generation() {
@@ -58,7 +74,7 @@ final class TopicIdentity {
 
     /** What is wrong with a lost state and what to do, or null. */
     String problem() {
-        return problem;
+        return blockedBy != null ? blockedBy : problem;
     }
 
     /**
@@ -93,7 +109,7 @@ final class TopicIdentity {
                         + "FLUSHALL, eviction)");
             }
             create();
-            return status;
+            return status();
         }
         String gen = first.generation();
         for (int i = 0; i < shards.size(); i++) {
@@ -107,14 +123,14 @@ final class TopicIdentity {
             }
         }
         if (lostGeneration != null && (gen.equals(lostGeneration) || !"reaudit".equals(first.origin()))) {
-            return status; // still lost: only a re-audit brings the topic back
+            return status(); // still lost: only a re-audit brings the topic back
         }
         if (!first.complete()) {
             complete(gen); // an earlier creation was cut short before every shard had its identity
         }
         origin = first.origin();
         accept(gen);
-        return status;
+        return status();
     }
 
     /** Whether the state was created by a re-audit: partitions without offsets start at the earliest offset. */
@@ -179,6 +195,6 @@ final class TopicIdentity {
             lostGeneration = generation;
         }
         status = Status.LOST;
-        return status;
+        return status();
     }
 }

@@ -100,6 +100,14 @@ public interface SeqauditConfig {
          */
         java.util.OptionalInt shards();
 
+        /**
+         * How often the auditor reads Redis's eviction policy and persistence settings (also at start). A policy
+         * other than {@code noeviction} stops every topic's audit (reported as state lost) until it is set back.
+         * Default 60s.
+         */
+        @WithDefault("60s")
+        Duration settingsCheck();
+
         /** The longest one Redis call may take before it counts as failed. Default 10s. */
         @WithDefault("10s")
         Duration timeout();

@@ -29,8 +29,17 @@ public class AuditMetrics {
     /** The stages {@link #failure} is called with; registered at zero so alerts and dashboards see them early. */
     public static final String[] FAILURE_STAGES = {"redis", "kafka", "audit"};
 
+    private final AtomicLong redisEvicting = new AtomicLong();
+    private final AtomicLong redisPersistent = new AtomicLong(1);
+
     public AuditMetrics(MeterRegistry registry) {
         this.registry = registry;
+        Gauge.builder("seqaudit.redis.evicting", redisEvicting, AtomicLong::get)
+                .description("1 while Redis's maxmemory-policy may evict audit state (every topic's audit stopped)")
+                .register(registry);
+        Gauge.builder("seqaudit.redis.persistent", redisPersistent, AtomicLong::get)
+                .description("0 while Redis persists nothing (no AOF, no RDB save points): a restart loses the state")
+                .register(registry);
         for (String stage : FAILURE_STAGES) {
             registry.counter("seqaudit.failures", "stage", stage);
         }
@@ -126,6 +135,12 @@ public class AuditMetrics {
         TopicMeters m = meters(topic);
         m.suspectedNow.set(suspected);
         m.lostNow.set(lost);
+    }
+
+    /** What the last check of Redis's settings found. */
+    public void redisSettings(boolean evicting, boolean persistent) {
+        redisEvicting.set(evicting ? 1 : 0);
+        redisPersistent.set(persistent ? 1 : 0);
     }
 
     /** Counts a handled log truncation. */

@@ -47,6 +47,7 @@ class StateLossTest {
             return Map.of("seqaudit.topics", TOPIC, "seqaudit.grace", "1s",
                     "seqaudit.audit.group-id", "stateloss-" + RUN, "seqaudit.audit.retry-backoff", "200ms",
                     "seqaudit.state.timeout", "2s", "quarkus.redis.hosts", REDIS.url(),
+                    "seqaudit.state.settings-check", "1s",
                     "kafka.bootstrap.servers", KafkaSupport.bootstrap());
         }
 
@@ -114,6 +115,29 @@ class StateLossTest {
         awaitExactFindings();
     }
 
+    @Test
+    @Order(4)
+    void aRedisThatMayEvictStopsTheAuditUntilItIsSetBackAndNothingIsLost() {
+        assertThat(metric("seqaudit_redis_persistent")).as("this Redis persists nothing").isZero();
+        JsonPath before = summary();
+        REDIS.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(metric("seqaudit_redis_evicting")).isEqualTo(1.0);
+            assertThat(stateLostMetric()).isEqualTo(1.0);
+            String state = given().get("/q/health/ready").then().extract().jsonPath()
+                    .getString("checks[0].data.'state." + TOPIC + "'");
+            assertThat(state).startsWith("lost: ").contains("maxmemory-policy is allkeys-lru");
+        });
+        sendRound();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                summary().getLong("records.in_order")).as("nothing audited meanwhile")
+                .isEqualTo(before.getLong("records.in_order")));
+
+        REDIS.cli("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        awaitExactFindings();
+        assertThat(metric("seqaudit_redis_evicting")).isZero();
+    }
+
     /**
      * Sends seqs [20r, 20r + 20) of every key (producer epoch 1), leaving out seq 20r + 5 (a loss once later
      * seqs arrive) and sending seq 20r + 7 twice for the first keys (duplicates).
@@ -172,6 +196,12 @@ class StateLossTest {
 
     private static JsonPath summary() {
         return asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
+    }
+
+    private static double metric(String name) {
+        String m = given().get("/q/metrics").then().extract().asString();
+        return m.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static double stateLostMetric() {
