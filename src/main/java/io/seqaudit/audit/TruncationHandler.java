@@ -7,12 +7,10 @@ import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.Journal;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
-import io.seqaudit.state.TopicLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 
 /**
@@ -28,16 +26,6 @@ final class TruncationHandler {
     private final AuditMetrics metrics;
     private final TopicIdentity identity;
     private final int duplicatesKept;
-    // The topic's bookkeeping, shared with AuditedTopic (same objects).
-    private final Map<Integer, PartitionBook> books;
-    private final StreamCache cache;
-    private final Map<FieldKey, Integer> open;
-    private final Set<FieldKey> expiredProducerEpochs;
-    private final ProducerEpochs producerEpochs;
-    private final JournalBook journal;
-    private final TopicLayout layout;
-    private final String topic;
-
     TruncationHandler(AuditedTopic state, StateStore store, SequenceDetector detector, AuditMetrics metrics,
             TopicIdentity identity, AuditSettings settings) {
         this.state = state;
@@ -46,14 +34,6 @@ final class TruncationHandler {
         this.metrics = metrics;
         this.identity = identity;
         this.duplicatesKept = settings.duplicatesKept();
-        this.books = state.books;
-        this.cache = state.cache;
-        this.open = state.open;
-        this.expiredProducerEpochs = state.expiredProducerEpochs;
-        this.producerEpochs = state.producerEpochs;
-        this.journal = state.journal;
-        this.layout = state.layout;
-        this.topic = state.topic;
     }
 
     /**
@@ -66,38 +46,38 @@ final class TruncationHandler {
      * @throws IllegalStateException if a shard's checkpoint is refused (another owner, lost state): re-read
      */
     Truncation truncate(int partition, long from, long now) {
-        PartitionBook b = books.get(partition);
+        PartitionBook b = state.books.get(partition);
         if (b == null) {
             return null;
         }
         long to = from;
-        for (int s = 0; s < layout.shards(); s++) {
+        for (int s = 0; s < state.layout.shards(); s++) {
             to = Math.max(to, b.applied(s) == null ? from : b.applied(s));
         }
         if (to == from) {
             return null;
         }
         String marker = "trunc:" + partition;
-        store.hashPut(layout.shard(0).meta(), marker, String.valueOf(from));
+        store.hashPut(state.layout.shard(0).meta(), marker, String.valueOf(from));
         long reopened = 0;
         long unjournaled = 0;
-        for (int s = layout.shards() - 1; s >= 0; s--) {
+        for (int s = state.layout.shards() - 1; s >= 0; s--) {
             Long applied = b.applied(s);
             if (applied == null || applied <= from) {
                 applied = null;
             }
             BatchWork work = new BatchWork();
-            List<Checkpoint> cps = new ArrayList<>(layout.shards());
-            layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
+            List<Checkpoint> cps = new ArrayList<>(state.layout.shards());
+            state.layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
             Checkpoint cp = cps.get(s);
             if (applied != null) {
-                Long oldest = journal.oldest(s, partition);
+                Long oldest = state.journal.oldest(s, partition);
                 if (oldest == null || oldest > from) {
                     unjournaled += (oldest == null ? applied : Math.min(oldest, applied)) - from;
                 }
                 List<Journal.Entry> gone = new ArrayList<>();
-                List<Journal.Segment> segments = journal.from(s, partition, from);
-                Map<String, byte[]> blobs = store.hashFields(layout.shard(s).journal(),
+                List<Journal.Segment> segments = state.journal.from(s, partition, from);
+                Map<String, byte[]> blobs = store.hashFields(state.layout.shard(s).journal(),
                         segments.stream().map(Journal.Segment::name).toList());
                 for (Journal.Segment seg : segments) {
                     List<Journal.Entry> entries = Journal.decode(blobs.get(seg.name()), seg.count());
@@ -111,17 +91,17 @@ final class TruncationHandler {
                     work.journalWrites.add(new BatchWork.JournalWrite(s, partition, keptSeg, List.of(seg)));
                 }
                 List<FieldKey> uncached = gone.stream().map(e -> new FieldKey(e.field())).distinct()
-                        .filter(f -> cache.get(f) == null).toList();
-                store.streams(layout.shard(s), uncached).forEach(this::cacheBlob);
+                        .filter(f -> state.cache.get(f) == null).toList();
+                store.streams(state.layout.shard(s), uncached).forEach(this::cacheBlob);
                 Map<FieldKey, String> producers = new HashMap<>();
-                store.scan(layout.shard(s).producerEpochs(), (f, v) -> producers.put(new FieldKey(f),
+                store.scan(state.layout.shard(s).producerEpochs(), (f, v) -> producers.put(new FieldKey(f),
                         new String(v, java.nio.charset.StandardCharsets.UTF_8)), Integer.MAX_VALUE);
                 for (Journal.Entry e : gone) {
-                    BatchWork.Touched t = work.touch(new FieldKey(e.field()), s, cache);
+                    BatchWork.Touched t = work.touch(new FieldKey(e.field()), s, state.cache);
                     String pe = producers.get(new FieldKey(e.producerEpoch()));
                     if (t.ref == null && pe != null) {
                         int space = pe.indexOf(' ');
-                        t.ref = new StreamRef(topic, e.key(), pe.substring(space + 1),
+                        t.ref = new StreamRef(state.topic, e.key(), pe.substring(space + 1),
                                 Long.parseLong(pe.substring(0, space)));
                     }
                     if (detector.reopen(t.state, e.seq(), b.progress())) {
@@ -129,14 +109,14 @@ final class TruncationHandler {
                     }
                 }
                 cp.partition(partition, applied, from, -1, -1, -1);
-                work.writeStreams(cps, home -> Long.MIN_VALUE, books::containsKey);
+                work.writeStreams(cps, home -> Long.MIN_VALUE, state.books::containsKey);
             }
             if (s == 0) {
                 cp.deleteMeta(marker).add("truncations", 1).add("truncated_records", to - from);
             }
             Checkpoint.Result r = store.apply(cp);
             if (!r.applied()) {
-                throw new IllegalStateException("the truncation checkpoint of " + layout.shard(s).tag()
+                throw new IllegalStateException("the truncation checkpoint of " + state.layout.shard(s).tag()
                         + " was refused (" + r.status() + (r.missing() != null ? ", " + r.missing() : "")
                         + "): re-reading from the stored offsets");
             }
@@ -145,18 +125,18 @@ final class TruncationHandler {
                 b.applied(s, from);
             }
         }
-        Truncation t = new Truncation(topic, partition, from, to, reopened, unjournaled,
+        Truncation t = new Truncation(state.topic, partition, from, to, reopened, unjournaled,
                 java.time.Instant.ofEpochMilli(now).toString());
-        metrics.truncation(topic, to - from, reopened);
-        store.pushCapped(layout.topicLevel().truncations(), t.toJson(), Truncation.KEPT);
+        metrics.truncation(state.topic, to - from, reopened);
+        store.pushCapped(state.layout.topicLevel().truncations(), t.toJson(), Truncation.KEPT);
         return t;
     }
 
     /** Truncations a crash cut short (marker in shard 0): partition → offset the log was truncated at. */
     Map<Integer, Long> unfinishedTruncations() {
         Map<Integer, Long> out = new HashMap<>();
-        store.hashAll(layout.shard(0).meta()).forEach((f, v) -> {
-            if (f.startsWith("trunc:") && books.containsKey(Integer.parseInt(f.substring(6)))) {
+        store.hashAll(state.layout.shard(0).meta()).forEach((f, v) -> {
+            if (f.startsWith("trunc:") && state.books.containsKey(Integer.parseInt(f.substring(6)))) {
                 out.put(Integer.parseInt(f.substring(6)), Long.parseLong(v));
             }
         });

@@ -151,8 +151,8 @@ class AuditorCrashIT {
             List<String> gapsA = gaps(a);
             List<String> gapsB = gaps(b);
             assertThat(gapsA).isEqualTo(gapsB);
-            assertThat(gapSeqs(a)).isEqualTo(lost);
-            assertThat(gapSeqs(b)).isEqualTo(lost);
+            assertThat(Findings.lostSeqs(a, TOPIC)).isEqualTo(lost);
+            assertThat(Findings.lostSeqs(b, TOPIC)).isEqualTo(lost);
 
             // Duplicates: identical, each reported once, exactly the injected ones.
             Map<String, List<String>> dupsA = duplicates(a);
@@ -299,18 +299,6 @@ class AuditorCrashIT {
         }
         assertThat(out).hasSizeLessThan(10_000);
         out.sort(null);
-        return out;
-    }
-
-    /** "key#seq" of every lost seq (state lost), the null key written {@code <null>}. */
-    private static Set<String> gapSeqs(AuditorProcess p) {
-        Set<String> out = new TreeSet<>();
-        for (JsonNode g : json(p.get("/api/v1/gaps?topic=" + TOPIC + "&state=lost&limit=10000"))) {
-            String key = g.get("keyBase64").isNull() ? "<null>" : g.get("key").asText();
-            for (long s = g.get("fromSeq").asLong(); s <= g.get("toSeq").asLong(); s++) {
-                out.add(key + "#" + s);
-            }
-        }
         return out;
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqaudit.demo.FaultPlan;
 import io.seqaudit.demo.TrafficSender;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -38,7 +36,6 @@ class RedisClusterAuditIT {
     private static final int SHARDS = 12;
     private static final int PARTS = 3;
     private static final Path LOGS = Paths.get("target", "redis-cluster-it");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void findingsAreExactAcrossMastersThroughAKillAndSlotMoves() throws Exception {
@@ -75,17 +72,17 @@ class RedisClusterAuditIT {
             long total = endOffsets(admin);
             AuditorProcess reader = b;
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                JsonNode s = json(reader.get("/api/v1/summary"));
-                assertThat(recordsOf(s)).as("records counted").isEqualTo(total);
+                JsonNode s = Findings.json(reader.get("/api/v1/summary"));
+                assertThat(Findings.recordsCounted(s)).as("records counted").isEqualTo(total);
                 assertThat(s.get("suspected").asLong()).isZero();
                 assertThat(s.get("lost").asLong()).isEqualTo(lost.size());
             });
-            JsonNode s = json(b.get("/api/v1/summary"));
+            JsonNode s = Findings.json(b.get("/api/v1/summary"));
             assertThat(s.at("/records/duplicate").asLong()).isEqualTo(duplicated.size());
             assertThat(s.get("lostTotal").asLong()).isEqualTo(lost.size());
             assertThat(s.get("streams").asLong()).isEqualTo(plan.keys() + 1);
-            assertThat(gapSeqs(b)).isEqualTo(lost);
-            assertThat(duplicateSeqs(a)).isEqualTo(new ArrayList<>(duplicated));
+            assertThat(Findings.lostSeqs(b, TOPIC)).isEqualTo(lost);
+            assertThat(Findings.duplicateSeqs(a, TOPIC)).isEqualTo(new ArrayList<>(duplicated));
 
             Map<Integer, Integer> perMaster = cluster.keysPerMaster(PREFIX + ":*");
             assertThat(perMaster.values()).as("keys of one topic on every master: " + perMaster)
@@ -123,15 +120,7 @@ class RedisClusterAuditIT {
     }
 
     private static long counted(AuditorProcess p) {
-        return recordsOf(json(p.get("/api/v1/summary")));
-    }
-
-    private static long recordsOf(JsonNode summary) {
-        long n = 0;
-        for (JsonNode v : summary.get("records")) {
-            n += v.asLong();
-        }
-        return n;
+        return Findings.recordsCounted(Findings.json(p.get("/api/v1/summary")));
     }
 
     private static long endOffsets(Admin admin) throws Exception {
@@ -140,35 +129,5 @@ class RedisClusterAuditIT {
             q.put(new TopicPartition(TOPIC, i), OffsetSpec.latest());
         }
         return admin.listOffsets(q).all().get().values().stream().mapToLong(i -> i.offset()).sum();
-    }
-
-    /** "key#seq" of every lost seq, the null key written {@code <null>}. */
-    private static Set<String> gapSeqs(AuditorProcess p) {
-        Set<String> out = new TreeSet<>();
-        for (JsonNode g : json(p.get("/api/v1/gaps?topic=" + TOPIC + "&state=lost&limit=10000"))) {
-            String key = g.get("keyBase64").isNull() ? "<null>" : g.get("key").asText();
-            for (long s = g.get("fromSeq").asLong(); s <= g.get("toSeq").asLong(); s++) {
-                out.add(key + "#" + s);
-            }
-        }
-        return out;
-    }
-
-    /** "key#seq" of every duplicate reported, sorted (one report each). */
-    private static List<String> duplicateSeqs(AuditorProcess p) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode d : json(p.get("/api/v1/duplicates?topic=" + TOPIC + "&limit=10000"))) {
-            out.add((d.get("keyBase64").isNull() ? "<null>" : d.get("key").asText()) + "#" + d.get("seq").asLong());
-        }
-        out.sort(null);
-        return out;
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return JSON.readTree(text);
-        } catch (Exception e) {
-            throw new IllegalStateException("not JSON: " + text, e);
-        }
     }
 }
