@@ -261,8 +261,10 @@ final class AuditLoop implements Runnable {
             }
             persistent = nowPersistent;
             metrics.redisSettings(reason != null, nowPersistent);
-        } catch (StateUnavailableException e) {
-            LOG.debugf("Cannot read Redis's settings now (%s); the audit step reports Redis failures", e.getMessage());
+        } catch (RuntimeException e) {
+            // Redis down (the audit step reports and counts that), or an answer of an unexpected shape: checked
+            // again at the next interval; never a reason to stop the loop.
+            LOG.warnf("Cannot read Redis's settings now (%s); checked again in %s", e.getMessage(), settingsCheck);
         }
     }
 

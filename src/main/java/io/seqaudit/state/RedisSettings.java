@@ -30,7 +30,7 @@ public class RedisSettings {
     public String evictionPolicy() {
         try {
             Response r = send(Request.cmd(Command.CONFIG).arg("GET").arg("maxmemory-policy"));
-            String v = value(r);
+            String v = value(r, "maxmemory-policy");
             if (v != null) {
                 return v.toLowerCase(Locale.ROOT);
             }
@@ -50,18 +50,23 @@ public class RedisSettings {
             return true;
         }
         try {
-            String save = value(send(Request.cmd(Command.CONFIG).arg("GET").arg("save")));
+            String save = value(send(Request.cmd(Command.CONFIG).arg("GET").arg("save")), "save");
             return save != null && !save.isBlank();
         } catch (StateUnavailableException e) {
             return true; // CONFIG disabled (managed Redis): persistence is the provider's; do not cry wolf
         }
     }
 
-    private static String value(Response r) {
-        if (r == null || r.size() < 2) {
+    /** The value of a CONFIG GET reply: a map in RESP3, a [name, value] array in RESP2. */
+    private static String value(Response r, String name) {
+        if (r == null) {
             return null;
         }
-        return r.get(1).toString();
+        if (r.getKeys() != null && !r.getKeys().isEmpty()) {
+            Response v = r.get(name);
+            return v == null ? null : v.toString();
+        }
+        return r.size() < 2 ? null : r.get(1).toString();
     }
 
     private String info(String section, String field) {
