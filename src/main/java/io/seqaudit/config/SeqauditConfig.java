@@ -132,8 +132,11 @@ public interface SeqauditConfig {
         @WithDefault("10000")
         long maxRange();
 
-        /** How often the replayer looks for work. Default 500ms. */
-        @WithDefault("500ms")
+        /**
+         * How often the replayer looks for work (a Quarkus {@code @Scheduled} tick; its simple scheduler runs
+         * nothing more often than once a second). Default 1s.
+         */
+        @WithDefault("1s")
         Duration interval();
 
         /** Fetches from the source before a replay is {@code failed}. Default 3. */

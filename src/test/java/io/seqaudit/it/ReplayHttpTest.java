@@ -51,7 +51,7 @@ class ReplayHttpTest {
             m.put("seqaudit.replay.source", "http");
             m.put("seqaudit.replay.auto", "true");
             m.put("seqaudit.replay.auto-rate", "100");
-            m.put("seqaudit.replay.interval", "200ms");
+            m.put("seqaudit.replay.interval", "1s");
             m.put("seqaudit.replay.max-fetches", "2");
             m.put("seqaudit.replay.transactional-id", "seqaudit-replayer-http-" + RUN);
             m.put("seqaudit.replay.http.max-attempts", "2");
