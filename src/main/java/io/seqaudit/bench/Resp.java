@@ -1,58 +1,86 @@
 package io.seqaudit.bench;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import io.vertx.redis.client.ProtocolVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * A minimal blocking Redis client over a plain socket (RESP2), for the benchmark's own probes: reading the
- * auditor's offsets, memory figures, and deleting the benchmark's keys. Kept out of the service's Redis client
- * on purpose: it adds no event loop or thread to the measuring process. Not thread-safe.
+ * The benchmark's own blocking Redis probes (reading the auditor's offsets, memory figures, deleting the
+ * benchmark's keys) over the Vert.x Redis client the service uses: one connection, RESP2 (so replies keep their
+ * array shapes), one event loop thread, each call waiting up to 30 s. Not thread-safe.
  */
 final class Resp implements AutoCloseable {
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private final Vertx vertx;
+    private final RedisConnection connection;
 
     Resp(String host, int port) {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         try {
-            socket = new Socket();
-            socket.connect(new InetSocketAddress(host, port), 5_000);
-            socket.setSoTimeout(30_000);
-            socket.setTcpNoDelay(true);
-            in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 14);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot connect to Redis at " + host + ":" + port, e);
+            connection = await(Redis.createClient(vertx, new RedisOptions().setConnectionString(
+                    "redis://" + host + ":" + port).setPreferredProtocolVersion(ProtocolVersion.RESP2)).connect(),
+                    "cannot connect to Redis at " + host + ":" + port);
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw e;
         }
     }
 
     /** Sends one command and returns its reply: String, Long, byte[] (bulk), List (array) or null. */
     Object call(String... args) {
-        try {
-            out.write(('*' + Integer.toString(args.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            for (String a : args) {
-                byte[] b = a.getBytes(StandardCharsets.UTF_8);
-                out.write(('$' + Integer.toString(b.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(b);
-                out.write('\r');
-                out.write('\n');
+        Request r = Request.cmd(Command.create(args[0]));
+        for (int i = 1; i < args.length; i++) {
+            r.arg(args[i]);
+        }
+        return plain(await(connection.send(r), "Redis " + args[0] + " failed"));
+    }
+
+    /** The reply as the plain Java values the callers read. */
+    private static Object plain(Response r) {
+        if (r == null) {
+            return null;
+        }
+        if (r.type() == ResponseType.MULTI) {
+            List<Object> items = new ArrayList<>(r.size());
+            for (Response item : r) {
+                items.add(plain(item));
             }
-            out.flush();
-            return read();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Redis " + args[0] + " failed", e);
+            return items;
+        }
+        if (r.type() == ResponseType.NUMBER) {
+            return r.toLong();
+        }
+        if (r.type() == ResponseType.BULK) {
+            return r.toBytes();
+        }
+        return r.toString();
+    }
+
+    private static <T> T await(io.vertx.core.Future<T> f, String what) {
+        CompletableFuture<T> c = f.toCompletionStage().toCompletableFuture();
+        try {
+            return c.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(what + ": " + (e.getCause() == null ? e : e.getCause()), e);
         }
     }
 
@@ -127,62 +155,9 @@ final class Resp implements AutoCloseable {
         return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(reply);
     }
 
-    private Object read() throws IOException {
-        int type = in.read();
-        String line = line();
-        switch (type) {
-            case '+':
-                return line;
-            case '-':
-                throw new IllegalStateException("Redis error: " + line);
-            case ':':
-                return Long.parseLong(line);
-            case '$': {
-                int n = Integer.parseInt(line);
-                if (n < 0) {
-                    return null;
-                }
-                byte[] b = in.readNBytes(n);
-                line(); // CRLF
-                return b;
-            }
-            case '*': {
-                int n = Integer.parseInt(line);
-                if (n < 0) {
-                    return null;
-                }
-                List<Object> items = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    items.add(read());
-                }
-                return items;
-            }
-            case -1:
-                throw new EOFException("Redis closed the connection");
-            default:
-                throw new IOException("unexpected RESP type " + (char) type);
-        }
-    }
-
-    private String line() throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(32);
-        int c;
-        while ((c = in.read()) != '\r') {
-            if (c < 0) {
-                throw new EOFException("Redis closed the connection");
-            }
-            b.write(c);
-        }
-        in.read(); // LF
-        return b.toString(StandardCharsets.UTF_8);
-    }
-
     @Override
     public void close() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // nothing left to do
-        }
+        connection.close();
+        vertx.close();
     }
 }
