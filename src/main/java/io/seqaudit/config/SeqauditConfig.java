@@ -249,7 +249,8 @@ public interface SeqauditConfig {
 
             /**
              * Whether seqaudit creates the outbox table (with the configured names) and its indexes if missing, at
-             * start. Default false: the application owns its schema.
+             * start, with Flyway (history in {@code <table>_schema_history}). Default false: the application owns
+             * its schema.
              */
             @WithDefault("false")
             boolean migrate();
