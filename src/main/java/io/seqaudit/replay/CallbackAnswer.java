@@ -1,16 +1,11 @@
 package io.seqaudit.replay;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import io.seqaudit.replay.ReplaySource.Fetched;
 import io.seqaudit.replay.ReplaySource.Request;
 import io.seqaudit.replay.ReplaySource.SourceRecord;
@@ -24,8 +19,7 @@ import java.util.Map;
 
 /**
  * The HTTP callback's answer, bound by Jackson: {@code {"records": [{"seq", "keyBase64", "valueBase64", "headers"}],
- * "missing": [seq]}}. Strict: no duplicate field, nothing after the object, no coercion of text or fractions into
- * seqs or of numbers into base64 strings; unknown fields are ignored. A malformed answer is a
+ * "missing": [seq]}}, read with {@link SourceAnswers#STRICT_JSON}. A malformed answer is a
  * {@link ReplaySourceException} naming the field ({@code records[0].seq is not an integer}). Thread-safe.
  *
  * @param records required; {@code valueBase64} present in each (JSON null for a tombstone), hence a node
@@ -38,20 +32,7 @@ record CallbackAnswer(@JsonProperty(required = true) List<Entry> records, List<L
             Map<String, String> headers) {
     }
 
-    private static final ObjectMapper JSON = strict();
-
-    private static ObjectMapper strict() {
-        ObjectMapper m = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        m.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
-        for (CoercionInputShape s : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
-                CoercionInputShape.Boolean)) {
-            m.coercionConfigFor(LogicalType.Textual).setCoercion(s, CoercionAction.Fail);
-        }
-        return m;
-    }
+    private static final ObjectMapper JSON = SourceAnswers.STRICT_JSON;
 
     /** Binds and checks the body, then lets {@link SourceAnswers} check the seqs against the request. */
     static Fetched parse(Request r, byte[] body, String where) throws ReplaySourceException {

@@ -1,7 +1,7 @@
 package io.seqaudit.replay;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.seqaudit.config.SeqauditConfig;
 import java.io.IOException;
 import java.sql.Connection;
@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,7 +54,9 @@ public final class JdbcReplaySource implements ReplaySource {
     public static final String MIGRATIONS = "db/seqaudit";
 
     private static final Logger LOG = Logger.getLogger(JdbcReplaySource.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The headers column: {@code {"name": "base64 value"}}, insertion order kept. */
+    private static final TypeReference<LinkedHashMap<String, String>> HEADERS = new TypeReference<>() {
+    };
     /** Columns of the default schema whose names are fixed. */
     private static final Set<String> FIXED_COLUMNS = Set.of("id", "created_at");
 
@@ -285,36 +286,29 @@ public final class JdbcReplaySource implements ReplaySource {
         if (json == null) {
             return Map.of();
         }
-        JsonNode node;
+        Map<String, String> raw;
         try {
-            node = JSON.readTree(json);
+            raw = SourceAnswers.STRICT_JSON.readValue(json, HEADERS);
+        } catch (MismatchedInputException e) {
+            if (e.getPath().isEmpty()) {
+                throw new ReplaySourceException(where + ": the headers of seq " + seq
+                        + " are not a JSON object {\"name\": \"base64 value\"}");
+            }
+            throw new ReplaySourceException(where + ": header " + e.getPath().get(0).getFieldName() + " of seq " + seq
+                    + " is not a base64 string");
         } catch (IOException e) {
             throw new ReplaySourceException(where + ": the headers of seq " + seq + " are not JSON");
         }
-        if (node == null || node.isNull()) {
+        if (raw == null) {
             return Map.of();
         }
-        if (!node.isObject()) {
-            throw new ReplaySourceException(where + ": the headers of seq " + seq
-                    + " are not a JSON object {\"name\": \"base64 value\"}");
-        }
         Map<String, byte[]> headers = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> h = it.next();
-            JsonNode v = h.getValue();
-            if (v.isNull()) {
-                headers.put(h.getKey(), null);
-            } else if (!v.isTextual()) {
+        for (Map.Entry<String, String> h : raw.entrySet()) {
+            try {
+                headers.put(h.getKey(), h.getValue() == null ? null : Base64.getDecoder().decode(h.getValue()));
+            } catch (IllegalArgumentException e) {
                 throw new ReplaySourceException(where + ": header " + h.getKey() + " of seq " + seq
-                        + " is not a base64 string");
-            } else {
-                try {
-                    headers.put(h.getKey(), Base64.getDecoder().decode(v.textValue()));
-                } catch (IllegalArgumentException e) {
-                    throw new ReplaySourceException(where + ": header " + h.getKey() + " of seq " + seq
-                            + " is not valid base64");
-                }
+                        + " is not valid base64");
             }
         }
         return SourceAnswers.applicationHeaders(headers);
