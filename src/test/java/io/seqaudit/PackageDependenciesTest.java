@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Packages depend one way (issue 10): {@code stamp}, {@code sequence}, {@code config} at the bottom; {@code state};
- * {@code metrics}; {@code audit} and {@code replay}; {@code api} on top; the tools {@code bench} and {@code demo}
- * above everything, used by nothing. Nothing below imports from above. The interceptor package {@code stamp} ships
- * as its own jar next to kafka-clients only: it may use nothing but java, Kafka and SLF4J.
+ * {@code metrics}; {@code audit} and {@code replay}; {@code api} on top. Nothing below imports from above. (The
+ * tools {@code bench} and {@code demo} live in src/tools/java, compiled with the tests: main code cannot use them.)
+ * The interceptor package {@code stamp} ships as its own jar next to kafka-clients only: it may use nothing but
+ * java, Kafka and SLF4J.
  */
 class PackageDependenciesTest {
 
@@ -33,12 +34,10 @@ class PackageDependenciesTest {
             .layer("Metrics").definedBy("io.seqaudit.metrics..")
             .layer("Work").definedBy("io.seqaudit.audit..", "io.seqaudit.replay..")
             .layer("Api").definedBy("io.seqaudit.api..")
-            .layer("Tools").definedBy("io.seqaudit.bench..", "io.seqaudit.demo..")
-            .whereLayer("Tools").mayNotBeAccessedByAnyLayer()
-            .whereLayer("Api").mayOnlyBeAccessedByLayers("Tools")
-            .whereLayer("Work").mayOnlyBeAccessedByLayers("Api", "Tools")
-            .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Work", "Api", "Tools")
-            .whereLayer("State").mayOnlyBeAccessedByLayers("Metrics", "Work", "Api", "Tools")
+            .whereLayer("Api").mayNotBeAccessedByAnyLayer()
+            .whereLayer("Work").mayOnlyBeAccessedByLayers("Api")
+            .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Work", "Api")
+            .whereLayer("State").mayOnlyBeAccessedByLayers("Metrics", "Work", "Api")
             .ignoreDependency(resideInAPackage("io.seqaudit.audit.."), resideInAPackage("io.seqaudit.api.."))
             .ignoreDependency(resideInAPackage("io.seqaudit.metrics.."), resideInAPackage("io.seqaudit.audit.."));
 
@@ -46,8 +45,7 @@ class PackageDependenciesTest {
     static final ArchRule BASE_APART = noClasses().that().resideInAnyPackage("io.seqaudit.sequence..",
                     "io.seqaudit.config..")
             .should().dependOnClassesThat().resideInAnyPackage("io.seqaudit.state..", "io.seqaudit.metrics..",
-                    "io.seqaudit.audit..", "io.seqaudit.replay..", "io.seqaudit.api..", "io.seqaudit.bench..",
-                    "io.seqaudit.demo..");
+                    "io.seqaudit.audit..", "io.seqaudit.replay..", "io.seqaudit.api..");
 
     static final ArchRule STAMP_STANDS_ALONE = noClasses().that().resideInAPackage("io.seqaudit.stamp..")
             .should().dependOnClassesThat().resideOutsideOfPackages("java..", "org.apache.kafka..", "org.slf4j..",
