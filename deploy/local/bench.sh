@@ -63,7 +63,7 @@ trap 'exit 130' INT TERM
 : >"$pids"
 
 java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -cp "target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/classes" io.seqaudit.bench.Benchmark \
+  -cp "target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/classes:target/test-classes" io.seqaudit.bench.Benchmark \
   --bootstrap "127.0.0.1:$SEQAUDIT_KAFKA_PORT" --redis "127.0.0.1:$SEQAUDIT_REDIS_PORT" \
   --jar target/quarkus-app/quarkus-run.jar --kafka-classpath "$kafka_cp" --log-dir "$SEQAUDIT_RUN" \
   --run-id "$run" --command "$command_line" "$@" &

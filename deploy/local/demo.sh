@@ -33,7 +33,7 @@ if [[ ! -f target/quarkus-app/quarkus-run.jar || -n $(find src pom.xml -newer ta
   log "building (mvn package -DskipTests)"
   "$MVN" -B -q package -DskipTests >&2
 fi
-cp=("target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/classes")
+cp=("target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/classes:target/test-classes")
 if [[ " ${args[*]} " == *" --help "* ]]; then
   exec java -cp "${cp[0]}" io.seqaudit.demo.TrafficGenerator --help
 fi

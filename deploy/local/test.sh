@@ -9,6 +9,11 @@ here="$(dirname "$0")"
 # Alert rules, their unit tests and YAML lint first: quick, and without a JVM.
 deploy_status=0
 bash "$here/../prometheus/check.sh" || deploy_status=$?
+# DeployManifestsTest renders deploy/ with `kubectl kustomize`. Without kubectl those checks are skipped, not
+# installed here: kubectl is a binary from dl.k8s.io (Debian's kubernetes-client 1.20 lacks kustomize components).
+if ! command -v "${SEQAUDIT_KUBECTL:-kubectl}" >/dev/null; then
+  log "WARNING: kubectl not found: the deploy/ rendering checks will be SKIPPED; install kubectl 1.27+ (https://kubernetes.io/docs/tasks/tools/) or set SEQAUDIT_KUBECTL"
+fi
 
 bash "$here/redis.sh" start
 bash "$here/postgres.sh" start

@@ -1,7 +1,7 @@
 -- seqaudit's default outbox table: what the jdbc replay source reads (docs/replay-sources.md).
 --
--- Flyway-style placeholders, so one file serves every configured name. seqaudit fills them from
--- seqaudit.replay.jdbc.* when seqaudit.replay.jdbc.migrate=true; with the defaults they are:
+-- Flyway placeholders, so one file serves every configured name. seqaudit runs it with Flyway, the placeholders
+-- set from seqaudit.replay.jdbc.*, when seqaudit.replay.jdbc.migrate=true; with the defaults they are:
 --   ${table} = seqaudit_outbox, ${table_name} = the table without its schema (seqaudit_outbox),
 --   ${topic_column} = topic, ${key_column} = record_key, ${producer_column} = producer,
 --   ${epoch_column} = epoch, ${seq_column} = seq, ${value_column} = payload, ${headers_column} = headers.

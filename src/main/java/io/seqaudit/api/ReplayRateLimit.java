@@ -1,6 +1,7 @@
 package io.seqaudit.api;
 
 import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.replay.RateLimiter;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.Priorities;

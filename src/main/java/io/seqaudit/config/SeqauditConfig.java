@@ -158,8 +158,11 @@ public interface SeqauditConfig {
         @WithDefault("10000")
         long maxRange();
 
-        /** How often the replayer looks for work. Default 500ms. */
-        @WithDefault("500ms")
+        /**
+         * How often the replayer looks for work (a Quarkus {@code @Scheduled} tick; its simple scheduler runs
+         * nothing more often than once a second). Default 1s.
+         */
+        @WithDefault("1s")
         Duration interval();
 
         /** Fetches from the source before a replay is {@code failed}. Default 3. */
@@ -272,7 +275,8 @@ public interface SeqauditConfig {
 
             /**
              * Whether seqaudit creates the outbox table (with the configured names) and its indexes if missing, at
-             * start. Default false: the application owns its schema.
+             * start, with Flyway (history in {@code <table>_schema_history}). Default false: the application owns
+             * its schema.
              */
             @WithDefault("false")
             boolean migrate();

@@ -1,10 +1,5 @@
 package io.seqaudit.replay;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqaudit.config.SeqauditConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -18,11 +13,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,10 +66,6 @@ public final class HttpReplaySource implements ReplaySource {
     public static final String NAME = "http";
 
     private static final int ERROR_BODY_SHOWN = 300;
-
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * The settings, as in {@link SeqauditConfig.Replay.Http}.
@@ -165,7 +151,7 @@ public final class HttpReplaySource implements ReplaySource {
                 HttpResponse<byte[]> response = send(request);
                 int status = response.statusCode();
                 if (status == 200) {
-                    return parse(r, response.body(), where);
+                    return CallbackAnswer.parse(r, response.body(), where);
                 }
                 String error = where + " answered HTTP " + status + shown(response.body());
                 if (status < 500 && status != 429) {
@@ -243,101 +229,6 @@ public final class HttpReplaySource implements ReplaySource {
         } catch (DateTimeParseException | NumberFormatException e) {
             return Duration.ZERO; // an unreadable Retry-After: the ordinary backoff applies
         }
-    }
-
-    private static Fetched parse(Request r, byte[] body, String where) throws ReplaySourceException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw malformed(where, "not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw malformed(where, "not JSON: " + e.getMessage());
-        }
-        if (root == null || root.isMissingNode()) {
-            throw malformed(where, "an empty body");
-        }
-        if (!root.isObject()) {
-            throw malformed(where, "not a JSON object");
-        }
-        JsonNode records = root.get("records");
-        if (records == null || !records.isArray()) {
-            throw malformed(where, "\"records\" is " + (records == null ? "missing" : "not an array"));
-        }
-        List<SourceRecord> found = new ArrayList<>(records.size());
-        for (int i = 0; i < records.size(); i++) {
-            found.add(record(r, records.get(i), "records[" + i + "]", where));
-        }
-        List<Long> missing = new ArrayList<>();
-        JsonNode listed = root.get("missing");
-        if (listed != null && !listed.isNull()) {
-            if (!listed.isArray()) {
-                throw malformed(where, "\"missing\" is not an array");
-            }
-            for (int i = 0; i < listed.size(); i++) {
-                missing.add(seq(listed.get(i), "missing[" + i + "]", where));
-            }
-        }
-        return SourceAnswers.assemble(r, where, found, missing);
-    }
-
-    private static SourceRecord record(Request r, JsonNode node, String path, String where)
-            throws ReplaySourceException {
-        if (!node.isObject()) {
-            throw malformed(where, path + " is not an object");
-        }
-        long seq = seq(node.get("seq"), path + ".seq", where);
-        String at = path + " (seq " + seq + ")";
-        byte[] key = r.key();
-        JsonNode keyNode = node.get("keyBase64");
-        if (keyNode != null && !keyNode.isNull()) {
-            byte[] given = base64(keyNode, at + ".keyBase64", where);
-            if (!Arrays.equals(given, r.key())) {
-                throw malformed(where, at + ".keyBase64 is not the requested stream's key");
-            }
-        }
-        JsonNode valueNode = node.get("valueBase64");
-        if (valueNode == null) {
-            throw malformed(where, at + ".valueBase64 is missing (null for a tombstone)");
-        }
-        byte[] value = valueNode.isNull() ? null : base64(valueNode, at + ".valueBase64", where);
-        Map<String, byte[]> headers = new LinkedHashMap<>();
-        JsonNode headersNode = node.get("headers");
-        if (headersNode != null && !headersNode.isNull()) {
-            if (!headersNode.isObject()) {
-                throw malformed(where, at + ".headers is not an object");
-            }
-            Iterator<Map.Entry<String, JsonNode>> it = headersNode.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> h = it.next();
-                headers.put(h.getKey(), h.getValue().isNull() ? null
-                        : base64(h.getValue(), at + ".headers." + h.getKey(), where));
-            }
-        }
-        return new SourceRecord(seq, key == null ? null : key.clone(), value,
-                SourceAnswers.applicationHeaders(headers));
-    }
-
-    private static long seq(JsonNode node, String path, String where) throws ReplaySourceException {
-        if (node == null || !node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw malformed(where, path + " is " + (node == null ? "missing" : "not an integer: " + node));
-        }
-        return node.longValue();
-    }
-
-    private static byte[] base64(JsonNode node, String path, String where) throws ReplaySourceException {
-        if (!node.isTextual()) {
-            throw malformed(where, path + " is not a base64 string");
-        }
-        try {
-            return Base64.getDecoder().decode(node.textValue());
-        } catch (IllegalArgumentException e) {
-            throw malformed(where, path + " is not valid base64: " + e.getMessage());
-        }
-    }
-
-    private static ReplaySourceException malformed(String where, String problem) {
-        return new ReplaySourceException(where + " gave a malformed answer: " + problem);
     }
 
     private static String shown(byte[] body) {

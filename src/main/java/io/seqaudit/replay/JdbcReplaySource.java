@@ -1,22 +1,17 @@
 package io.seqaudit.replay;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.seqaudit.config.SeqauditConfig;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,9 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.jboss.logging.Logger;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The {@code jdbc} source: reads an outbox table in PostgreSQL, the table the application writes each record to in
@@ -36,7 +32,7 @@ import org.jboss.logging.Logger;
  * application's headers (jsonb {@code {"name": "base64 value"}}, nullable; {@code seqaudit-*} headers are dropped,
  * the replayer sets them). Names are configurable ({@code seqaudit.replay.jdbc.*}), checked as plain SQL
  * identifiers; every value is a statement parameter. The default schema is
- * {@code db/seqaudit/V1__seqaudit_outbox.sql}, applied by {@link #migrate()} when {@code migrate=true}.
+ * {@code db/seqaudit/V1__seqaudit_outbox.sql}, applied with Flyway by {@link #migrate()} when {@code migrate=true}.
  *
  * <p>The lookup is {@code SELECT seq, value, headers FROM table WHERE topic = ? AND key = ? AND producer = ? AND
  * epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq}, with {@code key IS NULL} for the null key: two statements rather
@@ -54,12 +50,13 @@ public final class JdbcReplaySource implements ReplaySource {
     /** The source's name in configuration. */
     public static final String NAME = "jdbc";
 
-    /** The default schema, with {@code ${...}} placeholders for the configured names. */
-    public static final String MIGRATION = "db/seqaudit/V1__seqaudit_outbox.sql";
+    /** Where the default schema's Flyway migrations are, with {@code ${...}} placeholders for the configured names. */
+    public static final String MIGRATIONS = "db/seqaudit";
 
     private static final Logger LOG = Logger.getLogger(JdbcReplaySource.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z_]+)}");
+    /** The headers column: {@code {"name": "base64 value"}}, insertion order kept. */
+    private static final TypeReference<LinkedHashMap<String, String>> HEADERS = new TypeReference<>() {
+    };
     /** Columns of the default schema whose names are fixed. */
     private static final Set<String> FIXED_COLUMNS = Set.of("id", "created_at");
 
@@ -172,9 +169,9 @@ public final class JdbcReplaySource implements ReplaySource {
         return settings;
     }
 
-    /** The default schema with the configured names filled in, as {@link #migrate()} runs it. */
-    public String migrationSql() {
-        Map<String, String> values = Map.of(
+    /** The Flyway placeholders of the default schema: the configured names, as {@link #migrate()} passes them. */
+    public Map<String, String> placeholders() {
+        return Map.of(
                 "table", settings.table(),
                 "table_name", SqlIdentifiers.unqualified(settings.table()),
                 "topic_column", settings.topicColumn(),
@@ -184,42 +181,49 @@ public final class JdbcReplaySource implements ReplaySource {
                 "seq_column", settings.seqColumn(),
                 "value_column", settings.valueColumn(),
                 "headers_column", settings.headersColumn());
-        Matcher m = PLACEHOLDER.matcher(readMigration());
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String v = values.get(m.group(1));
-            if (v == null) {
-                throw new IllegalStateException(MIGRATION + " has an unknown placeholder " + m.group());
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(v));
-        }
-        return m.appendTail(out).toString();
     }
 
     /**
-     * Creates the outbox table and its indexes if missing, in one transaction under an advisory lock (several
-     * instances may start at once). Called at start when {@code migrate=true}; if that failed, {@link #fetch}
-     * tries again first.
+     * Creates the outbox table and its indexes if missing, with Flyway ({@code classpath:db/seqaudit}, the names
+     * as placeholders). Flyway keeps its history in {@code <table>_schema_history} next to the table and holds a
+     * PostgreSQL advisory lock while it migrates (several instances may start at once). A schema that already has
+     * tables (the application's own, or an outbox made by an earlier seqaudit) is baselined at version 0, so V1 still
+     * runs; its {@code IF NOT EXISTS} statements leave an existing outbox alone. Called at start when
+     * {@code migrate=true}; if that failed, {@link #fetch} tries again first.
      */
     public synchronized void migrate() throws ReplaySourceException {
-        String sql = migrationSql();
-        try (Connection c = connect()) {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.setQueryTimeout(timeoutSeconds());
-                s.execute("SELECT pg_advisory_xact_lock(hashtext('seqaudit-outbox-migration'))");
-                s.execute(sql);
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            }
-            migrated = true;
-            LOG.infof("Outbox table %s is in place (seqaudit.replay.jdbc.migrate=true)", settings.table());
-        } catch (SQLException e) {
-            throw new ReplaySourceException("could not create the outbox table " + settings.table() + ": "
-                    + describe(e), e);
+        String table = settings.table();
+        int dot = table.indexOf('.');
+        var flyway = Flyway.configure(JdbcReplaySource.class.getClassLoader())
+                .dataSource(dataSource())
+                .locations("classpath:" + MIGRATIONS)
+                .placeholders(placeholders())
+                .table(SqlIdentifiers.unqualified(table) + "_schema_history")
+                .baselineOnMigrate(true)
+                .baselineVersion("0");
+        if (dot > 0) {
+            flyway.schemas(table.substring(0, dot)).createSchemas(false);
         }
+        try {
+            flyway.load().migrate();
+            migrated = true;
+            LOG.infof("Outbox table %s is in place (seqaudit.replay.jdbc.migrate=true)", table);
+        } catch (FlywayException e) {
+            throw new ReplaySourceException("could not create the outbox table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The driver's own DataSource with the same settings as {@link #connect()}, for Flyway. */
+    private PGSimpleDataSource dataSource() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(settings.url());
+        settings.username().ifPresent(ds::setUser);
+        settings.password().ifPresent(ds::setPassword);
+        ds.setConnectTimeout(timeoutSeconds());
+        ds.setLoginTimeout(timeoutSeconds());
+        ds.setSocketTimeout(timeoutSeconds());
+        ds.setApplicationName("seqaudit-replay");
+        return ds;
     }
 
     @Override
@@ -282,36 +286,29 @@ public final class JdbcReplaySource implements ReplaySource {
         if (json == null) {
             return Map.of();
         }
-        JsonNode node;
+        Map<String, String> raw;
         try {
-            node = JSON.readTree(json);
+            raw = SourceAnswers.STRICT_JSON.readValue(json, HEADERS);
+        } catch (MismatchedInputException e) {
+            if (e.getPath().isEmpty()) {
+                throw new ReplaySourceException(where + ": the headers of seq " + seq
+                        + " are not a JSON object {\"name\": \"base64 value\"}");
+            }
+            throw new ReplaySourceException(where + ": header " + e.getPath().get(0).getFieldName() + " of seq " + seq
+                    + " is not a base64 string");
         } catch (IOException e) {
             throw new ReplaySourceException(where + ": the headers of seq " + seq + " are not JSON");
         }
-        if (node == null || node.isNull()) {
+        if (raw == null) {
             return Map.of();
         }
-        if (!node.isObject()) {
-            throw new ReplaySourceException(where + ": the headers of seq " + seq
-                    + " are not a JSON object {\"name\": \"base64 value\"}");
-        }
         Map<String, byte[]> headers = new LinkedHashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> h = it.next();
-            JsonNode v = h.getValue();
-            if (v.isNull()) {
-                headers.put(h.getKey(), null);
-            } else if (!v.isTextual()) {
+        for (Map.Entry<String, String> h : raw.entrySet()) {
+            try {
+                headers.put(h.getKey(), h.getValue() == null ? null : Base64.getDecoder().decode(h.getValue()));
+            } catch (IllegalArgumentException e) {
                 throw new ReplaySourceException(where + ": header " + h.getKey() + " of seq " + seq
-                        + " is not a base64 string");
-            } else {
-                try {
-                    headers.put(h.getKey(), Base64.getDecoder().decode(v.textValue()));
-                } catch (IllegalArgumentException e) {
-                    throw new ReplaySourceException(where + ": header " + h.getKey() + " of seq " + seq
-                            + " is not valid base64");
-                }
+                        + " is not valid base64");
             }
         }
         return SourceAnswers.applicationHeaders(headers);
@@ -319,16 +316,5 @@ public final class JdbcReplaySource implements ReplaySource {
 
     private static String describe(SQLException e) {
         return e.getSQLState() == null ? e.getMessage() : e.getMessage() + " (SQLState " + e.getSQLState() + ")";
-    }
-
-    private static String readMigration() {
-        try (InputStream in = JdbcReplaySource.class.getClassLoader().getResourceAsStream(MIGRATION)) {
-            if (in == null) {
-                throw new IllegalStateException(MIGRATION + " is not on the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -20,8 +20,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Publishes a replay's records in one Kafka transaction with an idempotent producer ({@code acks=all}). The
  * auditor reads {@code read_committed}, so a replay cut short by a crash is never seen; the restarted replayer
- * (same transactional id) fences its former self and aborts what was left open. Used by the replayer's worker
- * thread only. Throws {@link KafkaException} when publishing failed: nothing of the batch is visible then.
+ * (same transactional id) fences its former self and aborts what was left open. {@link #publish} is called by
+ * the replayer's scheduled tick (one at a time); {@link #close} runs on the shutdown thread after
+ * {@code ReplayService.stop} waited for the tick in flight. The producer field is guarded by this object's lock.
+ * Throws {@link KafkaException} when publishing failed: nothing of the batch is visible then.
  */
 @ApplicationScoped
 public class ReplayPublisher {
@@ -60,7 +62,7 @@ public class ReplayPublisher {
         }
     }
 
-    private KafkaProducer<byte[], byte[]> producer() {
+    private synchronized KafkaProducer<byte[], byte[]> producer() {
         if (producer == null) {
             Properties props = new Properties();
             kafkaConfig.forEach((k, v) -> props.put(k, String.valueOf(v)));
@@ -77,7 +79,7 @@ public class ReplayPublisher {
     }
 
     @PreDestroy
-    void close() {
+    synchronized void close() {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
             producer = null;

@@ -2,42 +2,53 @@ package io.seqaudit.replay;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.metrics.ReplayMetrics;
+import io.seqaudit.state.StateUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
- * The replayer: asks for replays (idempotently) and works on them on its own thread ({@code seqaudit-replayer}):
- * fetch from the source of truth, publish in one Kafka transaction, then verify through the auditor's state that
- * every seq arrived. Several instances may run: a Redis lease per replay keeps one at work on it.
+ * The replayer: asks for replays (idempotently) and works on them in a scheduled tick
+ * ({@code seqaudit.replay.interval}, one tick at a time, on a Quarkus scheduler worker thread): fetch from the
+ * source of truth, publish in one Kafka transaction, then verify through the auditor's state that every seq
+ * arrived. Several instances may run: a Redis lease per replay keeps one at work on it.
  *
  * <p>Publishing nothing twice: before a replay publishes, and before it is verified, the replayer waits until the
  * auditor has read every partition of the topic up to its last committed offset, and publishes only seqs the
  * auditor still misses. A replay killed after its transaction committed but before its state was written finds
  * them arrived on resume and publishes nothing; one killed before the commit left nothing visible.
+ *
+ * <p>Failures: Redis unavailable ends the tick (every replay needs it; the next tick retries). Any other error of
+ * one replay's step ends that replay {@code failed} with the error (counted in
+ * {@code seqaudit_replays_total{outcome="failed"}}, logged once): it never holds up the others.
  */
 @ApplicationScoped
 public class ReplayService {
 
     private static final Logger LOG = Logger.getLogger(ReplayService.class);
     private static final Duration LEASE = Duration.ofSeconds(60);
+    /** How long shutdown waits for a tick in flight: a fetch is bounded by the source's timeouts. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
     private final SeqauditConfig config;
     private final ReplayStore replays;
     private final ReplayWork work;
     private final ReplayMetrics metrics;
     private final Optional<ReplaySource> source;
+    private final Optional<RateLimiter> autoRate;
     private final String owner;
-    private volatile boolean running = true;
-    private Thread thread;
-    private double autoTokens;
-    private long autoRefilledAt = System.nanoTime();
+    /** Held by a tick while it works; {@link #stop} takes it to wait for the tick in flight. */
+    private final ReentrantLock working = new ReentrantLock();
+    private volatile boolean running;
 
     public ReplayService(SeqauditConfig config, ReplayStore replays, ReplayWork work, ReplayMetrics metrics,
             ReplaySources sources) {
@@ -46,7 +57,18 @@ public class ReplayService {
         this.work = work;
         this.metrics = metrics;
         this.source = sources.source();
+        this.autoRate = source.isPresent() && config.replay().auto() ? Optional.of(autoRateLimiter(config)) : Optional.empty();
         this.owner = work.owner();
+    }
+
+    private static RateLimiter autoRateLimiter(SeqauditConfig config) {
+        double rate = config.replay().autoRate();
+        try {
+            // A burst of one second's worth: after a quiet spell the replayer starts at most that many at once.
+            return new RateLimiter(rate, (int) Math.max(1, Math.min(Integer.MAX_VALUE, rate)), System::nanoTime);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("seqaudit.replay.auto-rate: " + e.getMessage(), e);
+        }
     }
 
     /** Whether a source of truth is configured: without one, losses are reported and never replayed. */
@@ -59,16 +81,21 @@ public class ReplayService {
         if (source.isEmpty()) {
             return;
         }
-        thread = new Thread(this::loop, "seqaudit-replayer");
-        thread.setDaemon(true);
-        thread.start();
+        running = true;
         LOG.infof("Replaying from source '%s'%s", source.get().name(), config.replay().auto() ? ", automatically" : "");
     }
 
+    /** Stops ticking and waits for the tick in flight, so the publisher is not closed under it. */
     void stop(@Observes ShutdownEvent ev) {
         running = false;
-        if (thread != null) {
-            thread.interrupt();
+        try {
+            if (working.tryLock(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                working.unlock();
+            } else {
+                LOG.warnf("The replayer's tick did not end within %s of shutdown", STOP_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -94,34 +121,47 @@ public class ReplayService {
         return stored;
     }
 
-    private void loop() {
-        while (running) {
-            try {
-                for (String topic : config.topics()) {
-                    if (config.replay().auto()) {
-                        autoRequest(topic);
+    /** One round over every topic's replays; skipped while the previous round still runs. */
+    @Scheduled(identity = "seqaudit-replayer", every = "${seqaudit.replay.interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        if (!running || !working.tryLock()) {
+            return;
+        }
+        try {
+            for (String topic : config.topics()) {
+                if (autoRate.isPresent()) {
+                    autoRequest(topic);
+                }
+                for (ReplayView r : replays.list(topic)) {
+                    if (!running) {
+                        return;
                     }
-                    for (ReplayView r : replays.list(topic)) {
-                        if (r.active() && work.lease(r, owner, LEASE)) {
-                            step(r);
-                        }
+                    if (r.active() && work.lease(r, owner, LEASE)) {
+                        step(r);
                     }
                 }
-            } catch (RuntimeException e) {
-                LOG.warnf("Replayer step failed, retrying: %s", e.toString());
             }
-            try {
-                Thread.sleep(config.replay().interval().toMillis()); // a worker's pacing, not a test wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Replayer tick failed, retrying at the next one: %s", e.toString());
+        } finally {
+            working.unlock();
         }
     }
 
     private void step(ReplayView r) {
-        ReplayView next = ReplayView.PENDING.equals(r.state()) ? work.publish(r, source.get(), config.replay().maxFetches())
-                : work.verify(r);
+        ReplayView next;
+        try {
+            next = ReplayView.PENDING.equals(r.state()) ? work.publish(r, source.get(), config.replay().maxFetches())
+                    : work.verify(r);
+        } catch (StateUnavailableException e) {
+            throw e; // Redis is down for every replay: end the tick
+        } catch (RuntimeException e) {
+            // This replay's own data makes the step throw: retrying would throw again, and would hold up the rest.
+            LOG.errorf(e, "Replay %s failed: its step threw", r.id());
+            next = r.with(ReplayView.FAILED, r.republished(), r.missingInSource(), "replayer error: " + e,
+                    r.fetches(), Instant.now().toString());
+        }
         if (next != r) {
             replays.put(next);
             if (!next.active()) {
@@ -135,18 +175,13 @@ public class ReplayService {
 
     /** Starts replays for lost gaps that have none, within the rate limit and the cap on concurrent replays. */
     private void autoRequest(String topic) {
-        long nowNs = System.nanoTime();
-        autoTokens = Math.min(Math.max(1, config.replay().autoRate()),
-                autoTokens + (nowNs - autoRefilledAt) / 1e9 * config.replay().autoRate());
-        autoRefilledAt = nowNs;
         List<ReplayView> all = replays.list(topic);
         long active = all.stream().filter(ReplayView::active).count();
         for (ReplayTarget t : work.lostGapsWithoutReplay(topic, all, config.replay().maxRange())) {
-            if (autoTokens < 1 || active >= config.replay().maxConcurrent()) {
+            if (active >= config.replay().maxConcurrent() || autoRate.get().tryAcquire() > 0) {
                 return;
             }
             request(t, "auto");
-            autoTokens--;
             active++;
         }
     }

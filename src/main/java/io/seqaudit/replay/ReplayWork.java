@@ -34,9 +34,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The steps of one replay, each a pure transition from one stored {@link ReplayView} to the next: publish
- * (fetch from the source, publish what the auditor still misses) and verify (every published seq arrived).
- * Reads the auditor's state in Redis and the topic's last committed offsets. Used by the replayer's thread.
+ * The steps of one replay, each answering the {@link ReplayView} to store next: publish (fetch from the source,
+ * publish what the auditor still misses: network I/O to the source, Kafka and Redis) and verify (every
+ * published seq arrived: reads Redis and the topic's last committed offsets). The steps run on the replayer's
+ * scheduled tick; {@link #gapOf} is also called by REST request threads. Thread-safe (the admin client is
+ * created under a lock).
  */
 @ApplicationScoped
 public class ReplayWork {

@@ -1,5 +1,11 @@
 package io.seqaudit.replay;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.seqaudit.replay.ReplaySource.Fetched;
 import io.seqaudit.replay.ReplaySource.Request;
 import io.seqaudit.replay.ReplaySource.SourceRecord;
@@ -28,7 +34,26 @@ final class SourceAnswers {
     /** Headers the replayer sets itself from the stream; a source's copy of them is dropped. */
     static final String SEQAUDIT_HEADER_PREFIX = "seqaudit-";
 
+    /**
+     * How both sources read JSON: no duplicate field, nothing after the value, no coercion of text or fractions
+     * into seqs or of numbers and booleans into (base64) strings; unknown fields are ignored.
+     */
+    static final ObjectMapper STRICT_JSON = strictJson();
+
     private SourceAnswers() {
+    }
+
+    private static ObjectMapper strictJson() {
+        ObjectMapper m = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        m.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+        for (CoercionInputShape s : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
+                CoercionInputShape.Boolean)) {
+            m.coercionConfigFor(LogicalType.Textual).setCoercion(s, CoercionAction.Fail);
+        }
+        return m;
     }
 
     /** A request a source can serve: 0 &lt;= fromSeq &lt;= toSeq, at most {@link #MAX_RANGE} seqs. */

@@ -15,14 +15,34 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The replay API's input checks: each bad field gets 400 naming it and writes nothing; a good request without a
- * configured source gets 409 (losses are reported, never replayed). The service runs without a replay source.
+ * The replay API's input checks: each bad field gets 400 naming it and writes nothing. The service has a replay
+ * source (never reached), so a request that passed the checks would be stored: {@link
+ * #validRequestIsStored} shows the "nothing written" checks can fail. Without a source: {@link
+ * ReplayWithoutSourceTest}.
  */
 @QuarkusTest
-@TestProfile(AuditTestProfile.class)
+@TestProfile(ReplayApiTest.WithSource.class)
 class ReplayApiTest {
 
     private static final String T = AuditTestProfile.TOPIC;
+    /** The key of the one request that is meant to be stored; every other one must not be. */
+    private static final String CONTROL_KEY = "control";
+    private static final String NOT_CONTROL = "findAll { it.key != '" + CONTROL_KEY + "' }.size()";
+
+    /** The shared test topic, its own state, and an HTTP replay source nobody serves, replayed by hand only. */
+    public static class WithSource extends AuditTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> m = new HashMap<>(super.getConfigOverrides());
+            m.put("seqaudit.replay.source", "http");
+            m.put("seqaudit.replay.http.url", "http://127.0.0.1:1/replay?from={fromSeq}&to={toSeq}");
+            m.put("seqaudit.replay.transactional-id", "seqaudit-replayer-api-" + AuditTestProfile.RUN);
+            // Its own state and group: the replays stored here must not show in the other tests of the topic.
+            m.put("seqaudit.state.prefix", "seqaudit-test-api-" + AuditTestProfile.RUN);
+            m.put("seqaudit.audit.group-id", "seqaudit-test-api-" + AuditTestProfile.RUN);
+            return m;
+        }
+    }
 
     private static Map<String, Object> valid() {
         Map<String, Object> b = new HashMap<>();
@@ -53,7 +73,7 @@ class ReplayApiTest {
         }
         asOperator().contentType(ContentType.JSON).body(body).post("/api/v1/replays").then().statusCode(400)
                 .body("field", equalTo(named)).body("error", notNullValue());
-        asViewer().get("/api/v1/replays").then().statusCode(200).body("size()", equalTo(0));
+        asViewer().get("/api/v1/replays").then().statusCode(200).body(NOT_CONTROL, equalTo(0));
     }
 
     @Test
@@ -80,10 +100,12 @@ class ReplayApiTest {
     }
 
     @Test
-    void validRequestWithoutASourceGets409AndNoReplay() {
-        asOperator().contentType(ContentType.JSON).body(valid()).post("/api/v1/replays").then().statusCode(409)
-                .body("error", notNullValue());
-        asViewer().get("/api/v1/replays").then().statusCode(200).body("size()", equalTo(0));
+    void validRequestIsStored() {
+        Map<String, Object> body = valid();
+        body.put("key", CONTROL_KEY);
+        asOperator().contentType(ContentType.JSON).body(body).post("/api/v1/replays").then().statusCode(202);
+        asViewer().get("/api/v1/replays").then().statusCode(200)
+                .body("findAll { it.key == '" + CONTROL_KEY + "' }.size()", equalTo(1));
     }
 
     @Test

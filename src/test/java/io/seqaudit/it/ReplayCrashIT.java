@@ -78,7 +78,7 @@ class ReplayCrashIT {
         env.put("SEQAUDIT_REPLAY_SOURCE", "http");
         env.put("SEQAUDIT_REPLAY_AUTO", "true");
         env.put("SEQAUDIT_REPLAY_MAX_FETCHES", "10");
-        env.put("SEQAUDIT_REPLAY_INTERVAL", "100ms");
+        env.put("SEQAUDIT_REPLAY_INTERVAL", "1s");
         env.put("SEQAUDIT_REPLAY_TRANSACTIONAL_ID", "seqaudit-replayer-crash-" + run);
         env.put("SEQAUDIT_REPLAY_HTTP_TIMEOUT", "20s");
         env.put("SEQAUDIT_REPLAY_HTTP_URL", "http://127.0.0.1:" + server.getAddress().getPort()

@@ -1,19 +1,22 @@
 package io.seqaudit.it;
 
 import static io.restassured.RestAssured.given;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,12 +25,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Automatic replay from the application's HTTP callback (a real HTTP server in the test): a range the callback
+ * Automatic replay from the application's HTTP callback (a WireMock server in the test): a range the callback
  * holds ends repaired, a seq it does not have ends unrecoverable, and a callback that keeps failing ends failed
  * with its error shown; the gaps show those states.
  */
@@ -37,7 +39,13 @@ class ReplayHttpTest {
 
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String TOPIC = "replay-http-" + RUN;
-    static final AtomicInteger BROKEN_CALLS = new AtomicInteger();
+    /** The seqs lost on every key, and the one the source of {@code partial} does not have either. */
+    static final long LOST_FROM = 6;
+    static final long LOST_TO = 8;
+    static final long PARTIAL_LACKS = 7;
+    /** seqaudit.replay.max-fetches and .http.max-attempts below. */
+    static final int MAX_FETCHES = 2;
+    static final int MAX_ATTEMPTS = 2;
 
     /** Automatic replay from the callback served by {@link Callback}. */
     public static class Profile implements QuarkusTestProfile {
@@ -51,10 +59,10 @@ class ReplayHttpTest {
             m.put("seqaudit.replay.source", "http");
             m.put("seqaudit.replay.auto", "true");
             m.put("seqaudit.replay.auto-rate", "100");
-            m.put("seqaudit.replay.interval", "200ms");
-            m.put("seqaudit.replay.max-fetches", "2");
+            m.put("seqaudit.replay.interval", "1s");
+            m.put("seqaudit.replay.max-fetches", String.valueOf(MAX_FETCHES));
             m.put("seqaudit.replay.transactional-id", "seqaudit-replayer-http-" + RUN);
-            m.put("seqaudit.replay.http.max-attempts", "2");
+            m.put("seqaudit.replay.http.max-attempts", String.valueOf(MAX_ATTEMPTS));
             m.put("seqaudit.replay.http.backoff", "50ms");
             m.put("seqaudit.replay.http.timeout", "2s");
             m.put("kafka.bootstrap.servers", KafkaSupport.bootstrap());
@@ -68,61 +76,51 @@ class ReplayHttpTest {
     }
 
     /**
-     * The application's callback: every seq of every key, except seq 7 of {@code partial}; {@code broken} always
-     * answers 500.
+     * The application's callback, a WireMock server: every lost seq ({@link #LOST_FROM}..{@link #LOST_TO}) of
+     * {@code whole}, those of {@code partial} except seq 7; {@code broken} always answers 500.
      */
     public static class Callback implements QuarkusTestResourceLifecycleManager {
-        private HttpServer server;
+        static WireMockServer server;
 
         @Override
         public Map<String, String> start() {
             KafkaSupport.createTopic(TOPIC, 3);
-            try {
-                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            server.createContext("/replay", exchange -> {
-                Map<String, String> q = new HashMap<>();
-                for (String kv : exchange.getRequestURI().getRawQuery().split("&")) {
-                    String[] p = kv.split("=", 2);
-                    q.put(p[0], URLDecoder.decode(p[1], StandardCharsets.UTF_8));
-                }
-                String key = q.get("key");
-                byte[] body;
-                int status = 200;
-                if ("broken".equals(key)) {
-                    BROKEN_CALLS.incrementAndGet();
-                    status = 500;
-                    body = "{\"error\":\"outbox database down\"}".getBytes(StandardCharsets.UTF_8);
-                } else {
-                    List<String> records = new ArrayList<>();
-                    List<String> missing = new ArrayList<>();
-                    for (long s = Long.parseLong(q.get("from")); s <= Long.parseLong(q.get("to")); s++) {
-                        if ("partial".equals(key) && s == 7) {
-                            missing.add(String.valueOf(s));
-                        } else {
-                            records.add("{\"seq\":" + s + ",\"valueBase64\":\"" + Base64.getEncoder().encodeToString(
-                                    ("v" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
-                        }
-                    }
-                    body = ("{\"records\":[" + String.join(",", records) + "],\"missing\":["
-                            + String.join(",", missing) + "]}").getBytes(StandardCharsets.UTF_8);
-                }
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(status, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            });
+            server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
             server.start();
-            return Map.of("seqaudit.replay.http.url", "http://127.0.0.1:" + server.getAddress().getPort()
+            server.stubFor(get(urlPathEqualTo("/replay")).withQueryParam("key", equalTo("whole"))
+                    .willReturn(okJson(answer("whole"))));
+            server.stubFor(get(urlPathEqualTo("/replay")).withQueryParam("key", equalTo("partial"))
+                    .willReturn(okJson(answer("partial"))));
+            server.stubFor(get(urlPathEqualTo("/replay")).withQueryParam("key", equalTo("broken"))
+                    .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                            .withBody("{\"error\":\"outbox database down\"}")));
+            return Map.of("seqaudit.replay.http.url", server.baseUrl()
                     + "/replay?topic={topic}&key={key}&producer={producer}&epoch={epoch}&from={fromSeq}&to={toSeq}");
+        }
+
+        /** The records of the lost range the key's source holds, and the seqs it lacks. */
+        private static String answer(String key) {
+            List<String> records = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            for (long s = LOST_FROM; s <= LOST_TO; s++) {
+                if ("partial".equals(key) && s == PARTIAL_LACKS) {
+                    missing.add(String.valueOf(s));
+                } else {
+                    records.add("{\"seq\":" + s + ",\"valueBase64\":\"" + Base64.getEncoder().encodeToString(
+                            ("v" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
+                }
+            }
+            return "{\"records\":[" + String.join(",", records) + "],\"missing\":[" + String.join(",", missing) + "]}";
+        }
+
+        static int brokenCalls() {
+            return server.countRequestsMatching(getRequestedFor(urlPathEqualTo("/replay"))
+                    .withQueryParam("key", equalTo("broken")).build()).getCount();
         }
 
         @Override
         public void stop() {
-            server.stop(0);
+            server.stop();
         }
     }
 
@@ -131,7 +129,7 @@ class ReplayHttpTest {
         try (KafkaProducer<String, String> p = KafkaSupport.producer(null, Map.of())) {
             for (String key : List.of("whole", "partial", "broken")) {
                 for (long s = 0; s < 12; s++) {
-                    if (s < 6 || s > 8) { // seqs 6..8 are lost on every key
+                    if (s < LOST_FROM || s > LOST_TO) {
                         p.send(Stamped.record(TOPIC, key, "shop", 1, s));
                     }
                 }
@@ -145,11 +143,12 @@ class ReplayHttpTest {
             assertThat(byKey.get("broken").get("state")).isEqualTo("failed");
         });
         Map<String, Map<String, Object>> byKey = replaysByKey();
-        assertThat(byKey.get("whole").get("republished")).isEqualTo(3);
-        assertThat(byKey.get("partial").get("republished")).isEqualTo(2);
-        assertThat(byKey.get("partial").get("missingInSource").toString()).isEqualTo("[7]");
+        int lost = (int) (LOST_TO - LOST_FROM + 1);
+        assertThat(byKey.get("whole").get("republished")).isEqualTo(lost);
+        assertThat(byKey.get("partial").get("republished")).isEqualTo(lost - 1);
+        assertThat(byKey.get("partial").get("missingInSource").toString()).isEqualTo("[" + PARTIAL_LACKS + "]");
         assertThat((String) byKey.get("broken").get("error")).contains("500");
-        assertThat(BROKEN_CALLS.get()).isEqualTo(4); // 2 fetches x 2 attempts, then no more
+        assertThat(Callback.brokenCalls()).isEqualTo(MAX_FETCHES * MAX_ATTEMPTS); // then no more
 
         // The gaps tell the story: 6..8 of "whole" repaired, seq 7 of "partial" unrecoverable, 6..8 of "broken" failed.
         List<Map<String, Object>> gaps = asViewer().queryParam("topic", TOPIC).get("/api/v1/gaps").then()
@@ -157,8 +156,9 @@ class ReplayHttpTest {
         Map<String, String> stateByKey = new HashMap<>();
         gaps.forEach(g -> stateByKey.put(g.get("key") + ":" + g.get("fromSeq") + "-" + g.get("toSeq"),
                 (String) g.get("state")));
-        assertThat(stateByKey).containsExactlyInAnyOrderEntriesOf(
-                Map.of("whole:6-8", "repaired", "partial:7-7", "unrecoverable", "broken:6-8", "failed"));
+        String lostRange = LOST_FROM + "-" + LOST_TO;
+        assertThat(stateByKey).containsExactlyInAnyOrderEntriesOf(Map.of("whole:" + lostRange, "repaired",
+                "partial:" + PARTIAL_LACKS + "-" + PARTIAL_LACKS, "unrecoverable", "broken:" + lostRange, "failed"));
 
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(ReplayJdbcTest.value(metrics, "seqaudit_replays_total{outcome=\"repaired\"")).isEqualTo(1);

@@ -57,7 +57,7 @@ class ReplayJdbcTest {
             m.put("seqaudit.replay.source", "jdbc");
             m.put("seqaudit.replay.auto", "true");
             m.put("seqaudit.replay.auto-rate", "100");
-            m.put("seqaudit.replay.interval", "200ms");
+            m.put("seqaudit.replay.interval", "1s");
             m.put("seqaudit.replay.transactional-id", "seqaudit-replayer-" + RUN);
             m.put("seqaudit.replay.jdbc.url", DB);
             m.put("seqaudit.replay.jdbc.username", "postgres");

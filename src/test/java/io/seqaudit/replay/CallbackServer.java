@@ -1,30 +1,35 @@
 package io.seqaudit.replay;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.HttpHeader;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A real HTTP server on an ephemeral port of 127.0.0.1 playing the application's replay callback: it answers the
- * scripted replies in order (the last one again once the script is used up) and records every request it got.
+ * A WireMock server on an ephemeral port of 127.0.0.1 playing the application's replay callback: it answers the
+ * scripted replies in order (a WireMock scenario, one state per reply; the last one again once the script is used
+ * up) and records every request it got. Not thread-safe to script; WireMock serves from its own threads.
  */
 final class CallbackServer implements AutoCloseable {
 
-    /** One scripted reply; {@code hang} holds the answer back until the server is closed. */
+    /** How long a hanging reply is held back: longer than any timeout the tests give the source. */
+    private static final int HANG_MILLIS = 30_000;
+    private static final String SCRIPT = "script";
+
+    /** One scripted reply; {@code hang} holds the answer back (until the server is closed). */
     record Reply(int status, Map<String, String> headers, String body, boolean hang) {
 
         static Reply json(String body) {
@@ -42,9 +47,15 @@ final class CallbackServer implements AutoCloseable {
         static Reply hanging() {
             return new Reply(200, Map.of(), "{\"records\":[]}", true);
         }
+
+        ResponseDefinitionBuilder response() {
+            ResponseDefinitionBuilder b = aResponse().withStatus(status).withBody(body);
+            headers.forEach(b::withHeader);
+            return hang ? b.withFixedDelay(HANG_MILLIS) : b;
+        }
     }
 
-    /** What the server received. */
+    /** What the server received; {@code atNanos} from WireMock's log (millisecond precision). */
     record Received(URI uri, String rawPath, String rawQuery, String method, Map<String, List<String>> headers,
             long atNanos) {
 
@@ -54,68 +65,47 @@ final class CallbackServer implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newCachedThreadPool();
-    private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
-    private volatile Reply last = Reply.status(500, "no reply scripted");
-    private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final CountDownLatch closed = new CountDownLatch(1);
+    private final WireMockServer server;
 
     CallbackServer(Reply... replies) {
-        script.addAll(List.of(replies));
-        try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        server.createContext("/", this::handle);
-        server.setExecutor(executor);
+        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         server.start();
+        if (replies.length == 0) {
+            server.stubFor(any(anyUrl()).willReturn(Reply.status(500, "no reply scripted").response()));
+        }
+        for (int i = 0; i < replies.length; i++) {
+            String state = i == 0 ? Scenario.STARTED : "reply-" + i;
+            String next = i == replies.length - 1 ? state : "reply-" + (i + 1);
+            server.stubFor(any(anyUrl()).inScenario(SCRIPT).whenScenarioStateIs(state)
+                    .willReturn(replies[i].response()).willSetStateTo(next));
+        }
     }
 
     /** {@code http://127.0.0.1:<port>} */
     String base() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return "http://127.0.0.1:" + server.port();
     }
 
+    /** The requests in the order they came. */
     List<Received> received() {
-        return List.copyOf(received);
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        URI uri = exchange.getRequestURI();
-        received.add(new Received(uri, uri.getRawPath(), uri.getRawQuery(), exchange.getRequestMethod(),
-                Map.copyOf(exchange.getRequestHeaders()), System.nanoTime()));
-        Reply reply = script.poll();
-        if (reply == null) {
-            reply = last;
-        } else {
-            last = reply;
-        }
-        try (exchange) {
-            if (reply.hang()) {
-                try {
-                    closed.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return;
+        List<Received> out = new ArrayList<>();
+        List<ServeEvent> events = new ArrayList<>(server.getAllServeEvents());
+        Collections.reverse(events); // WireMock lists the newest first
+        for (ServeEvent e : events) {
+            LoggedRequest r = e.getRequest();
+            URI uri = URI.create(r.getUrl());
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            for (HttpHeader h : r.getHeaders().all()) {
+                headers.put(h.key(), h.values());
             }
-            byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
-            reply.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
-            exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
-            if (body.length > 0) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            }
+            out.add(new Received(uri, uri.getRawPath(), uri.getRawQuery(), r.getMethod().getName(), headers,
+                    r.getLoggedDate().getTime() * 1_000_000L));
         }
+        return out;
     }
 
     @Override
     public void close() {
-        closed.countDown();
-        server.stop(0);
-        executor.shutdownNow();
+        server.stop();
     }
 }

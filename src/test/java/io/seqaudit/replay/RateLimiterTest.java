@@ -1,4 +1,4 @@
-package io.seqaudit.api;
+package io.seqaudit.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.seqaudit.api;
+package io.seqaudit.replay;
 
 import java.util.function.LongSupplier;
 
