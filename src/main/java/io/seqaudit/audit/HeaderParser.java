@@ -1,5 +1,6 @@
 package io.seqaudit.audit;
 
+import io.seqaudit.sequence.InvalidReasons;
 import io.seqaudit.stamp.SeqauditHeaders;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
@@ -18,9 +19,7 @@ public final class HeaderParser {
     public static final String SEQ = SeqauditHeaders.SEQ;
 
     /** Every reason {@link #parse} may give, for metrics that are registered up front. */
-    public static final String[] REASONS = {
-        "missing_producer", "missing_epoch", "missing_seq", "bad_producer", "bad_epoch", "bad_seq", "seq_jump"
-    };
+    public static final String[] REASONS = InvalidReasons.ALL.toArray(String[]::new);
 
     private HeaderParser() {
     }

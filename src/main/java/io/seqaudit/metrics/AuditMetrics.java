@@ -3,7 +3,7 @@ package io.seqaudit.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.seqaudit.audit.HeaderParser;
+import io.seqaudit.sequence.InvalidReasons;
 import io.seqaudit.sequence.Outcome;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
@@ -64,7 +64,7 @@ public class AuditMetrics {
                 outcomes.put(o, Counter.builder("seqaudit.records").description("Records audited, by outcome")
                         .tag("topic", topic).tag("outcome", o.tag()).register(registry));
             }
-            for (String r : HeaderParser.REASONS) {
+            for (String r : InvalidReasons.ALL) {
                 invalid.put(r, Counter.builder("seqaudit.invalid").description("Invalid records, by reason")
                         .tag("topic", topic).tag("reason", r).register(registry));
             }
