@@ -6,7 +6,6 @@ import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.sequence.SequenceDetector.Observation;
 import io.seqaudit.sequence.StreamState;
-import io.seqaudit.stamp.SeqauditHeaders;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.DuplicateRecord;
 import io.seqaudit.state.FieldKey;
@@ -185,7 +184,7 @@ final class BatchAuditor {
         boolean takeFromFirstSeen = state.joinedLate()
                 || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
         // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
-        boolean replay = rec.headers().lastHeader(SeqauditHeaders.REPLAY) != null;
+        boolean replay = stamp.replay();
         Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null,
                 replay);
         if (o.verdict().reason() != null) {

@@ -25,9 +25,35 @@ public final class HeaderParser {
     }
 
     public static Stamp parse(Headers headers) {
-        Header p = headers.lastHeader(PRODUCER);
-        Header e = headers.lastHeader(EPOCH);
-        Header s = headers.lastHeader(SEQ);
+        // One pass over the headers (each key is decoded once): the three stamp headers, the replay marker, and
+        // a stamp header given twice, which would otherwise let the last value win silently.
+        Header p = null;
+        Header e = null;
+        Header s = null;
+        boolean replay = false;
+        boolean twice = false;
+        for (Header h : headers) {
+            switch (h.key()) {
+                case PRODUCER -> {
+                    twice |= p != null;
+                    p = h;
+                }
+                case EPOCH -> {
+                    twice |= e != null;
+                    e = h;
+                }
+                case SEQ -> {
+                    twice |= s != null;
+                    s = h;
+                }
+                case SeqauditHeaders.REPLAY -> replay = true;
+                default -> {
+                }
+            }
+        }
+        if (twice) {
+            return Stamp.problem("duplicate_header");
+        }
         if (p == null && e == null && s == null) {
             return Stamp.problem(Stamp.UNSTAMPED);
         }
@@ -52,7 +78,7 @@ public final class HeaderParser {
         if (seq < 0) {
             return Stamp.problem("bad_seq");
         }
-        return new Stamp(producer, epoch, seq, null);
+        return new Stamp(producer, epoch, seq, null, replay);
     }
 
     private static String producer(byte[] v) {

@@ -7,8 +7,9 @@ package io.seqaudit.audit;
  * @param epoch the producer's epoch
  * @param seq the record's seq in its stream
  * @param problem null for a valid stamp, {@link #UNSTAMPED}, or the reason the stamp is invalid
+ * @param replay whether the record carries {@code seqaudit-replay} (republished by a replay)
  */
-public record Stamp(String producer, long epoch, long seq, String problem) {
+public record Stamp(String producer, long epoch, long seq, String problem, boolean replay) {
 
     /** No seqaudit header at all. */
     public static final String UNSTAMPED = "unstamped";
@@ -22,6 +23,6 @@ public record Stamp(String producer, long epoch, long seq, String problem) {
     }
 
     static Stamp problem(String reason) {
-        return new Stamp(null, 0, 0, reason);
+        return new Stamp(null, 0, 0, reason, false);
     }
 }

@@ -10,7 +10,7 @@ public final class InvalidReasons {
 
     /** In the order the header checks run, then the detector's. */
     public static final List<String> ALL = List.of("missing_producer", "missing_epoch", "missing_seq", "bad_producer",
-            "bad_epoch", "bad_seq", SequenceDetector.SEQ_JUMP);
+            "bad_epoch", "bad_seq", "duplicate_header", SequenceDetector.SEQ_JUMP);
 
     private InvalidReasons() {
     }
