@@ -35,7 +35,7 @@ public final class KafkaClusterSupport implements AutoCloseable {
         this.startedHere = startedHere;
         this.bootstrap = LocalScript.run(SCRIPT, "bootstrap");
         this.admin = Admin.create(Map.of("bootstrap.servers", bootstrap, "request.timeout.ms", "10000",
-                "default.api.timeout.ms", "30000"));
+                "default.api.timeout.ms", "15000"));
     }
 
     /** Reuses a running cluster, else starts one (about 20 s); {@link #close()} stops only one started here. */
@@ -119,6 +119,14 @@ public final class KafkaClusterSupport implements AutoCloseable {
         ConfigResource b = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(n));
         get(() -> admin.incrementalAlterConfigs(Map.of(b, List.of(new AlterConfigOp(
                 new ConfigEntry("follower.replication.throttled.rate", ""), AlterConfigOp.OpType.DELETE)))).all().get());
+    }
+
+    /** Brings every broker back after a test's faults: resumes paused ones, starts stopped or killed ones. */
+    public void restoreAll() {
+        for (int n = 1; n <= 3; n++) {
+            LocalScript.tryRun(SCRIPT, "resume", String.valueOf(n));
+            LocalScript.run(SCRIPT, "start-broker", String.valueOf(n));
+        }
     }
 
     /** Asks the controller for an unclean election of the given partitions (any live replica may lead). */
