@@ -57,7 +57,7 @@ class UncleanElectionIT {
                 cluster.throttleFollower(stale, run.topic, 1_000);
                 cluster.pause(stale);
                 cluster.stopBroker(stopped);
-                await().atMost(Duration.ofSeconds(30)).until(() -> cluster.isr(run.topic, 0).equals(List.of(leader)));
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> cluster.isr(run.topic, 0).equals(List.of(leader)));
                 awaitAcked(producer, 3_000);
                 run.awaitCaughtUp(PARTITIONS); // the auditor has read what is about to be truncated
                 long endBefore = run.endOffsets(PARTITIONS).get(0);
@@ -66,7 +66,7 @@ class UncleanElectionIT {
                 cluster.kill(leader);
                 cluster.resume(stale);
                 TopicPartition tp = new TopicPartition(run.topic, 0);
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
                     try {
                         cluster.electUnclean(List.of(tp));
                     } catch (IllegalStateException e) {
@@ -80,7 +80,7 @@ class UncleanElectionIT {
                 cluster.unthrottle(stale);
                 cluster.startBroker(leader); // truncates its log to the new leader's
                 cluster.startBroker(stopped);
-                await().atMost(Duration.ofSeconds(60)).until(() -> cluster.isr(run.topic, 0).size() == 3);
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> cluster.isr(run.topic, 0).size() == 3);
                 awaitAcked(producer, 1_000);
             }
             Set<String> present = producer.readBack(cluster.bootstrap(), PARTITIONS);
@@ -117,6 +117,6 @@ class UncleanElectionIT {
 
     private static void awaitAcked(JournalingProducer producer, long more) {
         long from = producer.ackedCount();
-        await().atMost(Duration.ofSeconds(60)).until(() -> producer.ackedCount() >= from + more);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> producer.ackedCount() >= from + more);
     }
 }
