@@ -30,9 +30,10 @@ ensure_libs() {
 # send a raw Metadata v4 request for all topics over bash's /dev/tcp and expect a reply with our
 # correlation id and at least one broker. The broker only processes requests once it has started
 # (caught up with the metadata log, unfenced), so an answer means it is ready for clients.
+# answers [port]: the port defaults to this script's broker.
 answers() {
   local reply
-  exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+  exec 3<>"/dev/tcp/127.0.0.1/${1:-$PORT}" || return 1
   # size=15 | api_key=3 Metadata | version=4 | correlation_id=42 | client_id="" | topics=null (all) | no auto-create
   printf '\x00\x00\x00\x0f\x00\x03\x00\x04\x00\x00\x00\x2a\x00\x00\xff\xff\xff\xff\x00' >&3
   # reply: size | correlation_id | throttle_time_ms | number of brokers
@@ -127,6 +128,9 @@ stop() {
   wait_for 30 "Kafka to stop" exited "$pid" || { log "killing Kafka"; kill -KILL "$pid" || true; }
   rm -f "$PIDFILE"
 }
+
+# kafka-cluster.sh sources this file for ensure_libs and answers: run a command only when run as a script.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 
 case "${1:-}" in
   start) start ;;
