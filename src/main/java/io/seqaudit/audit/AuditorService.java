@@ -87,6 +87,11 @@ public class AuditorService {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(config.audit().maxPollRecords()));
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "seqaudit-auditor");
+        // An auditor must never create the topic it audits: a mistyped seqaudit.topics would otherwise become an
+        // empty topic and a green, silent auditor.
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        // Partitions added to an audited topic are seen within ~30 s rather than the client default of 5 min.
+        p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
         return p;
     }
 
