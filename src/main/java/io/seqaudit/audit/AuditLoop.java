@@ -60,6 +60,7 @@ final class AuditLoop implements Runnable {
     private long nextGauges;
     private long nextSettingsCheck;
     private boolean persistent = true;
+    private boolean commitsFailing;
 
     AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
@@ -175,7 +176,9 @@ final class AuditLoop implements Runnable {
                     .forEach(assignments::recheck);
         }
         if (!done.isEmpty()) {
-            consumer.commitAsync(done, null); // informative only: lag tools read it; Redis holds the truth
+            // Informative only (lag tools read it; Redis holds the truth): a failure is counted and logged once per
+            // episode, not an ERROR per commit as the client's default callback would during a broker failover.
+            consumer.commitAsync(done, this::committedToKafka);
         }
         if (isTick) {
             nextTick = now + tick.toMillis();
@@ -265,6 +268,23 @@ final class AuditLoop implements Runnable {
             // Redis down (the audit step reports and counts that), or an answer of an unexpected shape: checked
             // again at the next interval; never a reason to stop the loop.
             LOG.warnf("Cannot read Redis's settings now (%s); checked again in %s", e.getMessage(), settingsCheck);
+        }
+    }
+
+    private void committedToKafka(Map<TopicPartition, OffsetAndMetadata> offsets, Exception e) {
+        if (e == null) {
+            if (commitsFailing) {
+                LOG.info("Offset commits to Kafka (informative, for lag tools) succeed again");
+                commitsFailing = false;
+            }
+            return;
+        }
+        metrics.failure("kafka");
+        if (!commitsFailing) {
+            LOG.warnf("Offset commits to Kafka fail (%s); they are informative only (the audit resumes from Redis), "
+                    + "counted in seqaudit_failures_total{stage=\"kafka\"} and logged again once they succeed",
+                    e.toString());
+            commitsFailing = true;
         }
     }
 
