@@ -7,6 +7,7 @@ import io.seqaudit.state.StateUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
@@ -58,6 +60,8 @@ final class AuditLoop implements Runnable {
     private long nextTick;
     private long nextIdentityCheck;
     private long nextGauges;
+    /** Per topic, partition → the offset audited in every shard, as last read from Redis. */
+    private final Map<String, Map<Integer, Long>> storedOffsets = new HashMap<>();
     private long nextSettingsCheck;
     private boolean persistent = true;
     private boolean commitsFailing;
@@ -111,6 +115,10 @@ final class AuditLoop implements Runnable {
 
     private void step() {
         long now = System.currentTimeMillis();
+        if (now >= nextGauges) {
+            nextGauges = now + GAUGES_MS;
+            gauges();
+        }
         if (now < retryAt) {
             consumer.poll(Duration.ofMillis(Math.min(retryAt - now, tick.toMillis())));
             return;
@@ -182,19 +190,6 @@ final class AuditLoop implements Runnable {
         }
         if (isTick) {
             nextTick = now + tick.toMillis();
-            boolean gauges = now >= nextGauges;
-            if (gauges) {
-                // Summing the shards' totals costs a Redis call per shard: once a second is enough for gauges.
-                nextGauges = now + GAUGES_MS;
-            }
-            for (TopicAuditor auditor : auditors.values()) {
-                if (gauges) {
-                    Map<String, Long> totals = reader.totals(auditor.topic());
-                    metrics.missing(auditor.topic(), totals.getOrDefault("missing:suspected", 0L),
-                            totals.getOrDefault("missing:lost", 0L));
-                }
-                metrics.lag(auditor.topic(), lag(auditor));
-            }
         }
         backoffMs = baseBackoffMs;
         status = "running";
@@ -205,7 +200,6 @@ final class AuditLoop implements Runnable {
      * offset was asked for: every record written before then has been read, so progress may advance to it.
      */
     private Map<Integer, Long> caughtUp(TopicAuditor auditor) {
-        endOffsets.watch(consumer.assignment());
         Map<Integer, Long> out = new HashMap<>();
         for (int p : auditor.partitions()) {
             TopicPartition tp = new TopicPartition(auditor.topic(), p);
@@ -229,10 +223,54 @@ final class AuditLoop implements Runnable {
         return out;
     }
 
-    private long lag(TopicAuditor auditor) {
+    /**
+     * Once a second, whatever state Redis and the audit are in: the lag of every audited topic, and the missing
+     * seqs of its totals when Redis answers (a Redis outage is counted by the audit step, not here).
+     */
+    private void gauges() {
+        Set<TopicPartition> all = new HashSet<>();
+        for (TopicAuditor auditor : auditors.values()) {
+            try {
+                // From the client's metadata cache; bounded, so a topic that does not exist never stalls the loop.
+                List<PartitionInfo> infos = consumer.partitionsFor(auditor.topic(), Duration.ofMillis(100));
+                if (infos != null) {
+                    infos.forEach(pi -> all.add(new TopicPartition(pi.topic(), pi.partition())));
+                }
+            } catch (org.apache.kafka.common.KafkaException e) {
+                LOG.debugf("No partitions of %s known yet: %s", auditor.topic(), e.getMessage());
+            }
+        }
+        endOffsets.watch(all);
+        for (TopicAuditor auditor : auditors.values()) {
+            try {
+                storedOffsets.put(auditor.topic(), reader.auditedOffsets(auditor.topic()));
+                Map<String, Long> totals = reader.totals(auditor.topic());
+                metrics.missing(auditor.topic(), totals.getOrDefault("missing:suspected", 0L),
+                        totals.getOrDefault("missing:lost", 0L));
+            } catch (RuntimeException e) {
+                LOG.debugf("Gauges of %s from Redis not refreshed: %s", auditor.topic(), e.getMessage());
+            }
+            metrics.lag(auditor.topic(), lag(auditor, all));
+        }
+    }
+
+    /**
+     * Records of a topic not audited yet: per partition, the broker's end offset minus what the auditor stored
+     * (its own partitions from memory, the others as last read from Redis; a partition never audited from 0),
+     * never negative. Partitions not assigned to anyone count too.
+     */
+    private long lag(TopicAuditor auditor, Set<TopicPartition> all) {
+        Map<Integer, Long> stored = storedOffsets.getOrDefault(auditor.topic(), Map.of());
         long sum = 0;
-        for (int p : auditor.partitions()) {
-            sum += consumer.currentLag(new TopicPartition(auditor.topic(), p)).orElse(0);
+        for (TopicPartition tp : all) {
+            EndOffsets.At end = endOffsets.get(tp);
+            if (!tp.topic().equals(auditor.topic()) || end == null) {
+                continue;
+            }
+            Long mine = auditor.partitions().contains(tp.partition()) && !unpositioned.contains(tp)
+                    ? auditor.auditedOffset(tp.partition()) : null;
+            long audited = mine != null ? mine : stored.getOrDefault(tp.partition(), 0L);
+            sum += Math.max(0, end.offset() - audited);
         }
         return sum;
     }

@@ -96,6 +96,12 @@ final class TopicAuditor {
         state.drop();
     }
 
+    /** The offset below which a partition's records are applied in every shard, or null if never audited. */
+    Long auditedOffset(int partition) {
+        PartitionBook b = state.books.get(partition);
+        return b == null || b.fresh() ? null : b.resumeAt();
+    }
+
     Set<Integer> partitions() {
         return state.books.keySet();
     }
