@@ -32,8 +32,13 @@ public class AuditMetrics {
     public AuditMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (String stage : FAILURE_STAGES) {
-            registry.counter("seqaudit.failures", "stage", stage);
+            failures(stage);
         }
+    }
+
+    private Counter failures(String stage) {
+        return Counter.builder("seqaudit.failures").description("Failed operations, by stage (redis, kafka, audit)")
+                .tag("stage", stage).register(registry);
     }
 
     private final class TopicMeters {
@@ -98,7 +103,7 @@ public class AuditMetrics {
 
     /** A failure of a stage ({@code redis}, {@code kafka}) that the auditor retried. */
     public void failure(String stage) {
-        registry.counter("seqaudit.failures", "stage", stage).increment();
+        failures(stage).increment();
     }
 
     /** Seqs missing now, from the totals in Redis. */
