@@ -169,6 +169,29 @@ class ReplayApiTest {
         }
     }
 
+    /** Each status the replay endpoints really answer here is one the OpenAPI document declares for them. */
+    @Test
+    void openApiDeclaresTheStatusesTheReplayEndpointsAnswer() {
+        Map<String, Integer> observed = new java.util.LinkedHashMap<>();
+        observed.put("post 400", asOperator().contentType(ContentType.JSON).body("[]").post("/api/v1/replays")
+                .statusCode());
+        observed.put("post 409", asOperator().contentType(ContentType.JSON).body(valid()).post("/api/v1/replays")
+                .statusCode());
+        observed.put("get 200", asViewer().get("/api/v1/replays").statusCode());
+        observed.put("get 400", asViewer().queryParam("limit", 0).get("/api/v1/replays").statusCode());
+        String unknown = "/api/v1/replays/" + T + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1-2";
+        observed.put("delete 404", asOperator().delete(unknown).statusCode());
+        JsonPath doc = io.restassured.RestAssured.given().queryParam("format", "json").get("/q/openapi").then()
+                .statusCode(200).extract().jsonPath();
+        observed.forEach((what, status) -> {
+            String method = what.split(" ")[0];
+            String path = method.equals("delete") ? "/api/v1/replays/{id}" : "/api/v1/replays";
+            Map<String, Object> responses = doc.getMap("paths.'" + path + "'." + method + ".responses");
+            assertThat(responses).as(what).containsKey(String.valueOf(status));
+            assertThat(status).as(what).isEqualTo(Integer.parseInt(what.split(" ")[1]));
+        });
+    }
+
     @Test
     void unknownReplayGets404AndBadStateFilter400() {
         asViewer().get("/api/v1/replays/" + T + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1-2").then().statusCode(404);
