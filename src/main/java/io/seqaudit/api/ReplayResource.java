@@ -11,6 +11,11 @@ import io.seqaudit.replay.ReplayView;
 import io.seqaudit.replay.ReplayWork;
 import io.seqaudit.state.StreamRef;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -23,12 +28,18 @@ import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.logging.Logger;
 
 /**
- * Replays: ask for one ({@code POST}, 202), follow it ({@code GET /{id}}), list them. Thin: it checks the body
+ * Replays: ask for one ({@code POST}, 202), follow it ({@code GET /{id}}), list them a page at a time, cancel a
+ * pending or failed one ({@code DELETE /{id}}). Thin: it checks the body
  * (400 naming the field, nothing written) and hands over to {@link ReplayService}. Blocking, worker threads.
  * Reading needs the {@code viewer} role; asking needs {@code operator} and is rate limited ({@link RateLimited}):
  * a 401, 403 or 429 is answered before the body is read.
@@ -38,6 +49,7 @@ import java.util.Set;
 @RolesAllowed(Roles.VIEWER)
 public class ReplayResource {
 
+    private static final Logger LOG = Logger.getLogger(ReplayResource.class);
     private static final Set<String> STATES = Set.of(ReplayView.PENDING, ReplayView.PUBLISHED, ReplayView.REPAIRED,
             ReplayView.UNRECOVERABLE, ReplayView.FAILED);
 
@@ -63,13 +75,22 @@ public class ReplayResource {
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @RateLimited
-    public Response request(ReplayRequest body) {
+    @APIResponse(responseCode = "202", description = "Accepted (or the same range was asked before: that replay)",
+            content = @Content(schema = @Schema(implementation = Accepted.class)))
+    @APIResponse(responseCode = "400", description = "A field is wrong or the body is not a JSON object",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "No replay source is configured",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "429", description = "Rate limited: retry after the Retry-After header's seconds",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "Redis (the replay store) is unavailable",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response request(@Valid ReplayRequest body) {
         if (body == null) {
             throw new BadRequestException("body", "a JSON body is required");
         }
         ReplayTarget target = body.gapId() != null ? fromGap(body) : fromRange(body);
-        long size = target.toSeq() - target.fromSeq() + 1;
-        if (size > config.replay().maxRange()) {
+        if (tooLarge(target.fromSeq(), target.toSeq(), config.replay().maxRange())) {
             throw new BadRequestException("toSeq", "a replay covers at most " + config.replay().maxRange() + " seqs");
         }
         if (!service.enabled()) {
@@ -91,8 +112,22 @@ public class ReplayResource {
         return replays.get(parts[0], id).orElseThrow(NotFoundException::new);
     }
 
+    /**
+     * Replays in id order, a page at a time ({@link Page}). Each call reads the topics' replay hashes whole: a
+     * replay is small and finished ones can be deleted, so this stays cheap where gaps would not.
+     */
     @GET
-    public List<ReplayView> list(@QueryParam("state") String state, @QueryParam("topic") String topic) {
+    @APIResponse(responseCode = "200", description = "One page; follow next as cursor until it is null")
+    @APIResponse(responseCode = "400", description = "A bad state, topic, limit or cursor",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Page<ReplayView> list(
+            @QueryParam("state") @Schema(enumeration = {ReplayView.PENDING, ReplayView.PUBLISHED, ReplayView.REPAIRED,
+                ReplayView.UNRECOVERABLE, ReplayView.FAILED}) String state,
+            @QueryParam("topic") String topic,
+            @QueryParam("limit") @DefaultValue("" + Page.DEFAULT_LIMIT)
+            @Min(value = 1, message = "limit must be from 1 to " + Page.MAX_LIMIT)
+            @Max(value = Page.MAX_LIMIT, message = "limit must be from 1 to " + Page.MAX_LIMIT) int limit,
+            @QueryParam("cursor") String cursor) {
         if (state != null && !STATES.contains(state)) {
             throw new BadRequestException("state", "state must be one of " + STATES);
         }
@@ -103,7 +138,44 @@ public class ReplayResource {
         for (String t : topic == null ? config.topics() : List.of(topic)) {
             replays.list(t).stream().filter(r -> state == null || state.equals(r.state())).forEach(out::add);
         }
-        return out;
+        out.sort(Comparator.comparing(ReplayView::id));
+        return Page.after(out, ReplayView::id, cursor, limit);
+    }
+
+    /**
+     * Cancels a replay that is {@code pending} or {@code failed}: it is deleted (204). One that is published,
+     * repaired or unrecoverable is kept (409): its outcome is a finding. Operator only.
+     */
+    @DELETE
+    @Path("/{id}")
+    @RolesAllowed(Roles.OPERATOR)
+    @APIResponse(responseCode = "204", description = "Cancelled and deleted")
+    @APIResponse(responseCode = "404", description = "No such replay")
+    @APIResponse(responseCode = "409", description = "Not pending or failed (or it changed meanwhile)",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response cancel(@PathParam("id") String id) {
+        ReplayView r = get(id);
+        if (!ReplayView.PENDING.equals(r.state()) && !ReplayView.FAILED.equals(r.state())) {
+            return conflict("only a pending or failed replay can be cancelled; this one is " + r.state());
+        }
+        if (!replays.deleteIfUnchanged(r)) {
+            return conflict("the replay changed while it was being cancelled; look at it again");
+        }
+        LOG.infof("Replay %s (%s) cancelled by %s", r.id(), r.state(), caller.getPrincipal().getName());
+        return Response.noContent().build();
+    }
+
+    /**
+     * Whether {@code fromSeq..toSeq} (both from 0, {@code from <= to}) holds more than {@code max} seqs, without
+     * overflow: {@code to - from} cannot overflow for non-negative operands, {@code + 1} could.
+     */
+    static boolean tooLarge(long fromSeq, long toSeq, long max) {
+        return Math.subtractExact(toSeq, fromSeq) >= max;
+    }
+
+    private static Response conflict(String error) {
+        return Response.status(Response.Status.CONFLICT).type(MediaType.APPLICATION_JSON)
+                .entity(new ApiError(null, error)).build();
     }
 
     static Accepted accepted(ReplayView r) {

@@ -2,6 +2,7 @@ package io.seqaudit.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import org.hibernate.validator.constraints.time.DurationMin;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,7 @@ public interface SeqauditConfig {
      * through the partitions that carry the stream (env {@code SEQAUDIT_GRACE}). Default 30s.
      */
     @WithDefault("30s")
+    @DurationMin(millis = 0, message = "must not be negative")
     Duration grace();
 
     /** The auditor consumer. */

@@ -41,8 +41,13 @@ public class AuditMetrics {
                 .description("0 while Redis persists nothing (no AOF, no RDB save points): a restart loses the state")
                 .register(registry);
         for (String stage : FAILURE_STAGES) {
-            registry.counter("seqaudit.failures", "stage", stage);
+            failures(stage);
         }
+    }
+
+    private Counter failures(String stage) {
+        return Counter.builder("seqaudit.failures").description("Failed operations, by stage (redis, kafka, audit)")
+                .tag("stage", stage).register(registry);
     }
 
     private final class TopicMeters {
@@ -127,7 +132,7 @@ public class AuditMetrics {
 
     /** A failure of a stage ({@code redis}, {@code kafka}) that the auditor retried. */
     public void failure(String stage) {
-        registry.counter("seqaudit.failures", "stage", stage).increment();
+        failures(stage).increment();
     }
 
     /** Seqs missing now, from the totals in Redis. */

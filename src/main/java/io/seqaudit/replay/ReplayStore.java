@@ -46,6 +46,15 @@ public class ReplayStore {
         return out;
     }
 
+    /**
+     * Deletes the replay if it is stored exactly as {@code seen} (compare-and-delete in one script): a replayer
+     * that moved it on meanwhile wins. False if it changed or is gone. A replayer that read it before the delete
+     * may still write it back once; that write is its last (the replay is then listed again with its outcome).
+     */
+    public boolean deleteIfUnchanged(ReplayView seen) {
+        return store.hashDeleteIfEquals(store.keys(seen.topic()).replays(), seen.id(), write(seen));
+    }
+
     public void put(ReplayView r) {
         store.hashPut(store.keys(r.topic()).replays(), r.id(), write(r));
     }

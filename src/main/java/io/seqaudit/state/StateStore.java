@@ -207,6 +207,15 @@ public class StateStore {
         return send(Request.cmd(Command.HSETNX).arg(key).arg(field).arg(value)).toLong() == 1L;
     }
 
+    /** Deletes a hash field only if it holds {@code expected}; true if deleted. */
+    public boolean hashDeleteIfEquals(String key, String field, String expected) {
+        return send(Request.cmd(Command.EVAL).arg(HDEL_IF_EQUALS).arg(1).arg(key).arg(field).arg(expected))
+                .toLong() == 1L;
+    }
+
+    private static final String HDEL_IF_EQUALS = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+            + "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+
     public void hashPut(String key, String field, String value) {
         send(Request.cmd(Command.HSET).arg(key).arg(field).arg(value));
     }

@@ -75,6 +75,23 @@ class ExportedMetricsTest {
     }
 
     @Test
+    void everySeqauditMetricHasHelpTextAndTheReplayCounterATopic() {
+        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Map<String, String> help = new HashMap<>();
+        Pattern helpLine = Pattern.compile("^# HELP (seqaudit_[a-zA-Z0-9_]+) ?(.*)$");
+        text.lines().map(helpLine::matcher).filter(Matcher::matches).forEach(m -> help.put(m.group(1), m.group(2)));
+        for (String name : exported.keySet()) {
+            if (name.startsWith("seqaudit_")) {
+                String family = help.containsKey(name) ? name : name.replaceAll("_(total|created)$", "");
+                assertThat(help.getOrDefault(family, help.get(family + "_total"))).as("HELP of " + name)
+                        .isNotBlank();
+            }
+        }
+        assertThat(exported.get("seqaudit_replays_total"))
+                .allSatisfy(s -> assertThat(s).containsKey("topic").containsKey("outcome"));
+    }
+
+    @Test
     void everyMetricOfTheAlertRulesIsExported() {
         List<String> exprs = new ArrayList<>();
         for (JsonNode group : Kustomize.documents(Deploy.RULES).get(0).path("groups")) {

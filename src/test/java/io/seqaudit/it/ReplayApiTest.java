@@ -5,9 +5,14 @@ import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.seqaudit.replay.ReplayStore;
+import io.seqaudit.state.StateStore;
+import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +32,7 @@ class ReplayApiTest {
     private static final String T = AuditTestProfile.TOPIC;
     /** The key of the one request that is meant to be stored; every other one must not be. */
     private static final String CONTROL_KEY = "control";
-    private static final String NOT_CONTROL = "findAll { it.key != '" + CONTROL_KEY + "' }.size()";
+    private static final String NOT_CONTROL = "items.findAll { it.key != '" + CONTROL_KEY + "' }.size()";
 
     /** The shared test topic, its own state, and an HTTP replay source nobody serves, replayed by hand only. */
     public static class WithSource extends AuditTestProfile {
@@ -43,6 +48,11 @@ class ReplayApiTest {
             return m;
         }
     }
+
+    @Inject
+    ReplayStore replays;
+    @Inject
+    StateStore store;
 
     private static Map<String, Object> valid() {
         Map<String, Object> b = new HashMap<>();
@@ -99,13 +109,33 @@ class ReplayApiTest {
         asOperator().contentType(ContentType.JSON).post("/api/v1/replays").then().statusCode(400);
     }
 
+    @ParameterizedTest(name = "{0} -> field {1}")
+    @CsvSource(delimiter = '|', value = {
+        "{not json | body", "[] | body", "'{\"topic\":\"t\",\"epoch\":\"abc\"}' | epoch",
+        "'{\"topic\":\"t\",\"toSeq\":9223372036854775808}' | toSeq",
+    })
+    void unreadableBodyGets400NamingTheField(String body, String field) {
+        asOperator().contentType(ContentType.JSON).body(body).post("/api/v1/replays").then().statusCode(400)
+                .contentType(ContentType.JSON).body("field", equalTo(field)).body("error", notNullValue());
+    }
+
+    @Test
+    void wholeSeqRangeGets400InsteadOfOverflowing() {
+        Map<String, Object> body = valid();
+        body.put("fromSeq", 0L);
+        body.put("toSeq", Long.MAX_VALUE);
+        asOperator().contentType(ContentType.JSON).body(body).post("/api/v1/replays").then().statusCode(400)
+                .body("field", equalTo("toSeq"));
+        asViewer().get("/api/v1/replays").then().statusCode(200).body(NOT_CONTROL, equalTo(0));
+    }
+
     @Test
     void validRequestIsStored() {
         Map<String, Object> body = valid();
         body.put("key", CONTROL_KEY);
         asOperator().contentType(ContentType.JSON).body(body).post("/api/v1/replays").then().statusCode(202);
         asViewer().get("/api/v1/replays").then().statusCode(200)
-                .body("findAll { it.key == '" + CONTROL_KEY + "' }.size()", equalTo(1));
+                .body("items.findAll { it.key == '" + CONTROL_KEY + "' }.size()", equalTo(1));
     }
 
     @Test

@@ -109,7 +109,7 @@ class ReplayJdbcTest {
         int replays = KEYS * 2; // per key: seq 3, and seqs 10..11
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             List<Map<String, Object>> all = asViewer().queryParam("topic", TOPIC).get("/api/v1/replays").then()
-                    .statusCode(200).extract().jsonPath().getList("$");
+                    .statusCode(200).extract().jsonPath().getList("items");
             assertThat(all).hasSize(replays);
             assertThat(all).allSatisfy(r -> assertThat(r.get("state")).isEqualTo("repaired"));
         });
@@ -124,7 +124,7 @@ class ReplayJdbcTest {
 
         // Asking again for a replayed range returns the same replay and publishes nothing.
         Map<String, Object> first = asViewer().queryParam("topic", TOPIC).get("/api/v1/replays").then().extract()
-                .jsonPath().getMap("[0]");
+                .jsonPath().getMap("items[0]");
         asOperator().contentType(ContentType.JSON).body(Map.of("topic", TOPIC, "key", first.get("key"), "producer", "shop",
                 "epoch", 1, "fromSeq", first.get("fromSeq"), "toSeq", first.get("toSeq")))
                 .post("/api/v1/replays").then().statusCode(202)

@@ -54,6 +54,10 @@ public final class TokenFile {
     /** Reads the file once; it must be readable now (a typo in the path fails the start, not every request). */
     public TokenFile(Path path) {
         this.path = Objects.requireNonNull(path);
+        if (Files.isDirectory(path)) {
+            // Reading a directory would load no token and answer 401 to everyone: refuse to start instead.
+            throw new IllegalStateException("seqaudit.api.tokens-file " + path + " is a directory; give the file");
+        }
         Stamp stamp;
         try {
             stamp = stamp(path);

@@ -92,4 +92,10 @@ class TokenFileTest {
     private Path write(String text) throws IOException {
         return Files.writeString(dir.resolve("tokens"), text);
     }
+
+    @Test
+    void aDirectoryAsTheTokensFileIsRefusedNamingTheSetting(@TempDir Path dir) {
+        assertThatThrownBy(() -> new TokenFile(dir)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("seqaudit.api.tokens-file").hasMessageContaining("directory");
+    }
 }
