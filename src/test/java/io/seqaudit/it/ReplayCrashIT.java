@@ -104,7 +104,7 @@ class ReplayCrashIT {
             try (AuditorProcess third = AuditorProcess.start("third", LOGS.resolve(run + "-third.log"), env)
                     .awaitReady(Duration.ofSeconds(120))) {
                 await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
-                    JsonNode replays = JSON.readTree(third.get("/api/v1/replays?topic=" + topic));
+                    JsonNode replays = JSON.readTree(third.get("/api/v1/replays?topic=" + topic)).path("items");
                     assertThat(replays).hasSize(1);
                     assertThat(replays.get(0).path("state").asText()).isEqualTo("repaired");
                 });
