@@ -27,12 +27,23 @@ import java.util.function.IntToLongFunction;
  */
 final class BatchWork {
 
-    /** A stream touched by this batch: {@code before} is the cached state (null if new), never changed. */
+    /**
+     * A stream touched by this batch. {@code state} is the cached state itself, changed in place (no copy per
+     * batch: on the hot path); what the checkpoint needs of the state before the batch is kept aside. A batch
+     * that Redis refuses is never built upon: the auditor either re-reads from the stored offsets (which reloads
+     * the cache) or {@link #rollback rolls back} the touched streams to their cached blobs before retrying.
+     */
     static final class Touched {
         final FieldKey field;
         final int shard;
+        /** The blob Redis holds as far as the cache knows (the compare-and-set's expected value), null if none. */
         final byte[] expected;
-        final StreamState before;
+        /** Whether the stream was known (cached) before this batch. */
+        final boolean existed;
+        /** Whether it spanned partitions before this batch. */
+        final boolean wasMultiPartition;
+        /** Its missing ranges before this batch (immutable). */
+        final List<MissingRange> missingBefore;
         final StreamState state;
         StreamRef ref;
         byte[] written;
@@ -43,16 +54,31 @@ final class BatchWork {
         Touched(FieldKey field, int shard, StreamCache.Entry cached) {
             this.field = field;
             this.shard = shard;
+            this.existed = cached != null;
             this.expected = cached == null ? null : cached.blob();
-            this.before = cached == null ? null : cached.state();
-            this.state = cached == null ? new StreamState() : cached.state().copy();
+            this.wasMultiPartition = cached != null && cached.state().multiPartition();
+            this.missingBefore = cached == null || cached.state().missing().isEmpty() ? List.of()
+                    : List.copyOf(cached.state().missing());
+            this.state = cached == null ? new StreamState() : cached.state();
             this.ref = cached == null ? null : cached.ref();
         }
     }
 
     /** What one shard's checkpoint counts. */
     static final class ShardCounts {
-        final Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
+        /** Per outcome (by ordinal): counted per record, so an array, not a map of boxed longs. */
+        private final long[] byOutcome = new long[Outcome.values().length];
+
+        /** The outcomes counted, the ones never seen left out. */
+        Map<Outcome, Long> outcomes() {
+            Map<Outcome, Long> out = new EnumMap<>(Outcome.class);
+            for (Outcome o : Outcome.values()) {
+                if (byOutcome[o.ordinal()] != 0) {
+                    out.put(o, byOutcome[o.ordinal()]);
+                }
+            }
+            return out;
+        }
         final Map<String, Long> invalidReasons = new HashMap<>();
         long lostSeqs;
     }
@@ -77,9 +103,19 @@ final class BatchWork {
 
     /** Journals that the record at {@code offset} made seq {@code seq} of its stream present. */
     void journal(int shard, int partition, long offset, byte[] key, byte[] producerEpoch, long seq) {
-        journal.computeIfAbsent(shard, s -> new HashMap<>()).computeIfAbsent(partition, p -> new ArrayList<>())
-                .add(new Journal.Entry(offset, key, producerEpoch, seq));
+        // Records come partition by partition: the list of the previous record is nearly always the right one.
+        if (journalList == null || shard != journalShard || partition != journalPartition) {
+            journalList = journal.computeIfAbsent(shard, s -> new HashMap<>())
+                    .computeIfAbsent(partition, p -> new ArrayList<>());
+            journalShard = shard;
+            journalPartition = partition;
+        }
+        journalList.add(new Journal.Entry(offset, key, producerEpoch, seq));
     }
+
+    private List<Journal.Entry> journalList;
+    private int journalShard;
+    private int journalPartition;
 
     Set<ProducerEpochs.Entry> newProducerEpochs(int shard) {
         return newProducerEpochs.computeIfAbsent(shard, s -> java.util.Collections.newSetFromMap(
@@ -91,11 +127,19 @@ final class BatchWork {
     }
 
     ShardCounts counts(int shard) {
-        return counts.computeIfAbsent(shard, s -> new ShardCounts());
+        // The last shard counted is nearly always the next one (one shard per topic outside Redis Cluster).
+        if (lastCounts == null || shard != lastCountsShard) {
+            lastCounts = counts.computeIfAbsent(shard, s -> new ShardCounts());
+            lastCountsShard = shard;
+        }
+        return lastCounts;
     }
 
+    private ShardCounts lastCounts;
+    private int lastCountsShard;
+
     void count(int shard, Outcome outcome) {
-        counts(shard).outcomes.merge(outcome, 1L, Long::sum);
+        counts(shard).byOutcome[outcome.ordinal()]++;
     }
 
     void invalid(int shard, String reason) {
@@ -113,7 +157,7 @@ final class BatchWork {
     void writeStreams(List<Checkpoint> shards, IntToLongFunction idleBefore, IntPredicate owned) {
         for (Touched t : touched.values()) {
             Checkpoint cp = shards.get(t.shard);
-            boolean single = t.before != null && t.expected != null && !t.before.multiPartition()
+            boolean single = t.existed && t.expected != null && !t.wasMultiPartition
                     && !t.state.multiPartition() && owned.test(t.state.home());
             if (t.expire) {
                 write(cp, t, single, null);
@@ -140,7 +184,7 @@ final class BatchWork {
         }
         counts.forEach((shard, c) -> {
             Checkpoint cp = shards.get(shard);
-            c.outcomes.forEach((o, n) -> cp.add("records:" + o.tag(), n));
+            c.outcomes().forEach((o, n) -> cp.add("records:" + o.tag(), n));
             c.invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
             cp.add("lost_total", c.lostSeqs);
         });
@@ -154,8 +198,35 @@ final class BatchWork {
         }
     }
 
+    private static long count(List<MissingRange> ranges, boolean lost) {
+        long n = 0;
+        for (MissingRange r : ranges) {
+            if (r.isLost() == lost) {
+                n += r.size();
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Puts the streams this batch touched in the given shards back to what Redis holds as far as the cache knows
+     * (their blobs before the batch; forgotten if they were new), so the batch can be audited again.
+     */
+    void rollback(java.util.function.IntPredicate shards, String topic, StreamCache cache) {
+        for (Touched t : touched.values()) {
+            if (!shards.test(t.shard)) {
+                continue;
+            }
+            if (t.expected != null) {
+                cache.load(topic, t.field, t.expected);
+            } else {
+                cache.remove(t.field);
+            }
+        }
+    }
+
     private static void writeGaps(Checkpoint cp, Touched t) {
-        List<MissingRange> oldRanges = t.before == null ? List.of() : t.before.missing();
+        List<MissingRange> oldRanges = t.missingBefore;
         List<MissingRange> newRanges = t.state.missing();
         if (oldRanges.isEmpty() && newRanges.isEmpty()) {
             return;
@@ -174,8 +245,8 @@ final class BatchWork {
                 cp.gap(t.ref.gapId(r.from()), null);
             }
         }
-        long suspectedBefore = t.before == null ? 0 : t.before.missingCount(false);
-        long lostBefore = t.before == null ? 0 : t.before.missingCount(true);
+        long suspectedBefore = count(oldRanges, false);
+        long lostBefore = count(oldRanges, true);
         cp.add("missing:suspected", t.state.missingCount(false) - suspectedBefore);
         cp.add("missing:lost", t.state.missingCount(true) - lostBefore);
         boolean wasOpen = suspectedBefore > 0;

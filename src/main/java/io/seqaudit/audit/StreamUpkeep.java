@@ -65,7 +65,11 @@ final class StreamUpkeep {
     void compactIdle(BatchWork work, Map<Integer, PartitionBook> books, IntToLongFunction progressOf) {
         Iterator<Map.Entry<FieldKey, StreamCache.Entry>> it = cache.eldestFirst();
         List<FieldKey> idle = new ArrayList<>();
-        while (it.hasNext() && idle.size() < COMPACT_PER_TICK) {
+        // Idle streams already compacted are moved behind the active ones, so that a tick does not walk them again
+        // each time; the walk is bounded by entries looked at too.
+        List<Map.Entry<FieldKey, StreamCache.Entry>> compacted = new ArrayList<>();
+        int looked = 0;
+        while (it.hasNext() && idle.size() < COMPACT_PER_TICK && looked++ < 4 * COMPACT_PER_TICK) {
             Map.Entry<FieldKey, StreamCache.Entry> e = it.next();
             StreamState s = e.getValue().state();
             if (s.lastActivity() >= progressOf.applyAsLong(s.home()) - idleAfterMillis) {
@@ -73,8 +77,11 @@ final class StreamUpkeep {
             }
             if (s.recent().size() > 0 && books.containsKey(s.home())) {
                 idle.add(e.getKey());
+            } else {
+                compacted.add(e);
             }
         }
+        compacted.forEach(e -> cache.put(e.getKey(), e.getValue()));
         idle.forEach(f -> work.touch(f, layout.shardOf(f.bytes()), cache));
     }
 

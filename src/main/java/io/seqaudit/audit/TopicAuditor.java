@@ -145,7 +145,6 @@ final class TopicAuditor {
                         if (!r.offsetConflicts().isEmpty()) {
                             return moved(r);
                         }
-                        r.streamConflicts().forEach(state::cacheBlob);
                         retry = true;
                     }
                 }
@@ -154,6 +153,17 @@ final class TopicAuditor {
                 finish(batch.work());
                 return Result.APPLIED;
             }
+            // Streams are audited in place: the refused shards' streams go back to what Redis holds before the
+            // batch is audited again then the conflicting ones take the blobs Redis answered with.
+            java.util.BitSet refused = new java.util.BitSet();
+            for (int shard = 0; shard < results.size(); shard++) {
+                if (!results.get(shard).applied()) {
+                    refused.set(shard);
+                }
+            }
+            batch.work().rollback(refused::get, topic, state.cache);
+            results.stream().filter(r -> r.status() == Checkpoint.Status.CONFLICT)
+                    .forEach(r -> r.streamConflicts().forEach(state::cacheBlob));
             metrics.conflict(topic);
         }
         LOG.warnf("Topic %s: streams kept changing under this batch after %d attempts; re-reading", topic,
@@ -234,7 +244,7 @@ final class TopicAuditor {
     private void count(int shard, BatchWork work) {
         BatchWork.ShardCounts c = work.counts.get(shard);
         if (c != null) {
-            metrics.recorded(topic, c.outcomes, c.invalidReasons, c.lostSeqs);
+            metrics.recorded(topic, c.outcomes(), c.invalidReasons, c.lostSeqs);
         }
     }
 

@@ -8,8 +8,8 @@ import java.util.List;
  * What the auditor knows of one stream (topic, key, producer, epoch): every seq in {@code start..high} arrived,
  * except the {@link #missing()} ranges. Seqs below {@code start} were never tracked (the stream was joined late).
  *
- * <p>Mutable and not thread-safe: the auditor's consumer thread owns its copies and works on a {@link #copy()}
- * during a batch, so a batch that Redis refuses leaves the cached state untouched.
+ * <p>Mutable and not thread-safe: the auditor's consumer thread owns the states it caches and changes them in
+ * place during a batch; a batch that Redis refuses is thrown away with them (re-read from the stored blobs).
  */
 public final class StreamState {
 
