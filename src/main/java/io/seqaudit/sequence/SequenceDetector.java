@@ -36,10 +36,6 @@ public final class SequenceDetector {
         this.graceMillis = grace.toMillis();
     }
 
-    public long graceMillis() {
-        return graceMillis;
-    }
-
     /**
      * Decides one record and updates {@code state}.
      *

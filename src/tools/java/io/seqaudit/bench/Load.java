@@ -18,7 +18,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The benchmark's producers: one setting for all of them (acks=1, 5 ms linger, 128 KiB batches, no compression),
+ * The benchmark's producers: one setting for all of them (acks=1, 5 ms linger, 128 KiB batches; no compression but
+ * where the stamping section asks for one),
  * String keys {@code key-000042} and a fixed random value of the configured size. Record {@code i} goes to key
  * {@code i % keys}, so every key gets its records in turn and each key's stream interleaves with all others.
  */
@@ -38,8 +39,11 @@ final class Load {
         new Random(42).nextBytes(value);
     }
 
-    /** The producer settings every measurement uses; {@code producerId} non-null adds the stamping interceptor. */
-    Properties settings(String producerId) {
+    /**
+     * The producer settings every measurement uses; {@code producerId} non-null adds the stamping interceptor,
+     * {@code compression} is Kafka's {@code compression.type}.
+     */
+    Properties settings(String producerId, String compression) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -48,7 +52,7 @@ final class Load {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "131072");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         if (producerId != null) {
             p.put(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, SequenceStampingInterceptor.class.getName());
             p.put(SequenceStampingInterceptor.PRODUCER_ID_CONFIG, producerId);
@@ -65,7 +69,7 @@ final class Load {
      * first send to the end of the final flush.
      */
     double fill(String topic, long records, int threads, String producerId) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings(producerId))) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings(producerId, "none"))) {
             producer.partitionsFor(topic); // metadata before the clock starts
             Acks acks = new Acks();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -103,11 +107,12 @@ final class Load {
     }
 
     /**
-     * One thread, one fresh producer with or without the interceptor, {@code records} records over all keys.
-     * Returns records per second, from the first send to the end of the flush (producer start-up excluded).
+     * One thread, one fresh producer with or without the interceptor, {@code records} records over all keys,
+     * compressed with {@code compression}. Returns records per second, from the first send to the end of the flush
+     * (producer start-up excluded).
      */
-    double loop(String topic, long records, String producerId) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings(producerId))) {
+    double loop(String topic, long records, String producerId, String compression) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings(producerId, compression))) {
             producer.partitionsFor(topic);
             Acks acks = new Acks();
             long t0 = System.nanoTime();
