@@ -2,13 +2,13 @@ package io.seqaudit.audit;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.seqaudit.config.KafkaClients;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.metrics.AuditMetrics;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.state.RedisSettings;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.HashMap;
@@ -35,20 +35,19 @@ public class AuditorService {
     private final StateReader reader;
     private final RedisSettings redisSettings;
     private final AuditMetrics metrics;
-    private final Map<String, Object> kafkaConfig;
+    private final KafkaClients kafka;
     private volatile AuditLoop loop;
     private volatile Map<String, TopicAuditor> auditors = Map.of();
     private volatile Thread thread;
 
     public AuditorService(SeqauditConfig config, StateStore store, StateReader reader, RedisSettings redisSettings,
-            AuditMetrics metrics,
-            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+            AuditMetrics metrics, KafkaClients kafka) {
         this.config = config;
         this.store = store;
         this.reader = reader;
         this.redisSettings = redisSettings;
         this.metrics = metrics;
-        this.kafkaConfig = kafkaConfig;
+        this.kafka = kafka;
     }
 
     void start(@Observes StartupEvent ev) {
@@ -66,7 +65,7 @@ public class AuditorService {
         this.auditors = Map.copyOf(auditors);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
                 new ByteArrayDeserializer(), new SkippingDeserializer());
-        EndOffsets endOffsets = new EndOffsets(kafkaConfig, a.tick());
+        EndOffsets endOffsets = new EndOffsets(kafka.admin(), a.tick());
         loop = new AuditLoop(consumer, endOffsets, reader, redisSettings, config.state().settingsCheck(), auditors,
                 metrics, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
         thread = new Thread(loop, "seqaudit-auditor");
@@ -75,8 +74,7 @@ public class AuditorService {
     }
 
     private Properties consumerProperties() {
-        Properties p = new Properties();
-        kafkaConfig.forEach((k, v) -> p.put(k, String.valueOf(v)));
+        Properties p = kafka.settings(KafkaClients.Kind.CONSUMER);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.audit().groupId());
         // Offsets live in Redis with the state they reflect; Kafka's committed offsets are only informative.
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -36,8 +36,9 @@ final class EndOffsets implements AutoCloseable {
     private final Map<TopicPartition, At> latest = new ConcurrentHashMap<>();
     private volatile Set<TopicPartition> watched = Set.of();
 
-    EndOffsets(Map<String, Object> kafkaConfig, Duration every) {
-        this.admin = Admin.create(kafkaConfig);
+    /** Takes over {@code admin}: closed with this. */
+    EndOffsets(Admin admin, Duration every) {
+        this.admin = admin;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "seqaudit-end-offsets");
             t.setDaemon(true);

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.TopicLayout;
-import io.smallrye.common.annotation.Identifier;
+import io.seqaudit.config.KafkaClients;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -39,13 +39,12 @@ public class Reaudits {
             + "streams whose start is gone are taken from where the log starts (joined_late), never reported lost.";
 
     private final StateStore store;
-    private final Map<String, Object> kafkaConfig;
+    private final KafkaClients kafka;
     private final ObjectMapper json;
 
-    public Reaudits(StateStore store, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-            ObjectMapper json) {
+    public Reaudits(StateStore store, KafkaClients kafka, ObjectMapper json) {
         this.store = store;
-        this.kafkaConfig = kafkaConfig;
+        this.kafka = kafka;
         this.json = json;
     }
 
@@ -70,7 +69,7 @@ public class Reaudits {
     }
 
     private Map<Integer, Long> logStart(String topic) {
-        try (Admin admin = Admin.create(kafkaConfig)) {
+        try (Admin admin = kafka.admin()) {
             Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
             admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
                     .forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest()));

@@ -1,14 +1,13 @@
 package io.seqaudit.replay;
 
+import io.seqaudit.config.KafkaClients;
 import io.seqaudit.config.SeqauditConfig;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -28,12 +27,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 @ApplicationScoped
 public class ReplayPublisher {
 
-    private final Map<String, Object> kafkaConfig;
+    private final KafkaClients kafka;
     private final String transactionalId;
     private KafkaProducer<byte[], byte[]> producer;
 
-    public ReplayPublisher(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, SeqauditConfig config) {
-        this.kafkaConfig = kafkaConfig;
+    public ReplayPublisher(KafkaClients kafka, SeqauditConfig config) {
+        this.kafka = kafka;
         this.transactionalId = config.replay().transactionalId().orElseGet(() -> "seqaudit-replayer-" + host());
     }
 
@@ -64,8 +63,7 @@ public class ReplayPublisher {
 
     private synchronized KafkaProducer<byte[], byte[]> producer() {
         if (producer == null) {
-            Properties props = new Properties();
-            kafkaConfig.forEach((k, v) -> props.put(k, String.valueOf(v)));
+            Properties props = kafka.settings(KafkaClients.Kind.PRODUCER);
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);

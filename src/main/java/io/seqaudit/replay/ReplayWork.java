@@ -9,7 +9,7 @@ import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
-import io.smallrye.common.annotation.Identifier;
+import io.seqaudit.config.KafkaClients;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -46,15 +46,15 @@ public class ReplayWork {
     private final StateStore store;
     private final StateReader reader;
     private final ReplayPublisher publisher;
-    private final Map<String, Object> kafkaConfig;
+    private final KafkaClients kafka;
     private Admin admin;
 
     public ReplayWork(StateStore store, StateReader reader, ReplayPublisher publisher,
-            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+            KafkaClients kafka) {
         this.store = store;
         this.reader = reader;
         this.publisher = publisher;
-        this.kafkaConfig = kafkaConfig;
+        this.kafka = kafka;
     }
 
     /**
@@ -210,7 +210,7 @@ public class ReplayWork {
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = Admin.create(kafkaConfig);
+            admin = kafka.admin();
         }
         return admin;
     }

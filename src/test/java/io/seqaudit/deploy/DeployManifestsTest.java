@@ -161,6 +161,36 @@ class DeployManifestsTest {
         assertThat(p.container().path("resources").path("limits").has("memory")).isTrue();
     }
 
+    /**
+     * Every example brings the Redis it points the service to, with the settings docs/operations.md asks for: state
+     * kept across restarts (AOF on a persistent volume) and never evicted (the service refuses another policy).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Deploy.NATIVE, Deploy.CLASSIC, Deploy.STANDALONE})
+    void theExampleRedisKeepsItsStateAndNeverEvicts(String variant) {
+        List<ObjectNode> r = Deploy.render(variant);
+        Map<String, String> conf = new HashMap<>();
+        Deploy.find(r, "ConfigMap", "redis-config").orElseThrow().path("data").path("redis.conf").asText().lines()
+                .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .forEach(l -> conf.put(l.split("\\s+", 2)[0], l.split("\\s+", 2)[1]));
+        assertThat(conf).as(variant).containsEntry("maxmemory-policy", "noeviction")
+                .containsEntry("appendonly", "yes").containsEntry("appendfsync", "everysec");
+        ObjectNode redis = Deploy.find(r, "StatefulSet", "redis").orElseThrow();
+        JsonNode pod = redis.path("spec").path("template").path("spec");
+        JsonNode container = pod.path("containers").get(0);
+        // The configuration is the one Redis reads, and its data directory is on the claimed volume.
+        assertThat(container.path("args")).extracting(JsonNode::asText).containsExactly("/etc/redis/redis.conf");
+        assertThat(container.path("volumeMounts")).anySatisfy(m -> {
+            assertThat(m.path("mountPath").asText()).isEqualTo(conf.get("dir"));
+            assertThat(redis.path("spec").path("volumeClaimTemplates")).extracting(v -> v.path("metadata")
+                    .path("name").asText()).contains(m.path("name").asText());
+        });
+        // The service's Redis address is this Redis's Service, in the namespace the example is applied to.
+        JsonNode config = Deploy.find(r, "ConfigMap", "seqaudit-config").orElseThrow().path("data");
+        assertThat(Deploy.find(r, "Service", "redis")).as(variant).isPresent();
+        assertThat(config.path("QUARKUS_REDIS_HOSTS").asText()).startsWith("redis://redis.").endsWith(":6379");
+    }
+
     @Test
     void dockerfileRunsAsNonRootAndExposesTheServicePort() throws IOException {
         List<String> lines = Files.readAllLines(Deploy.DOCKERFILE);

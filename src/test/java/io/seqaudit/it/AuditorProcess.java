@@ -153,6 +153,25 @@ public final class AuditorProcess implements AutoCloseable {
         return awaitExit();
     }
 
+    /** Freezes the process (SIGSTOP): it holds its connections and its group membership but does nothing. */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Stops the process cleanly (SIGTERM: Quarkus shuts down, the consumer leaves its group); kills it after 15 s. */
     @Override
     public void close() {

@@ -56,6 +56,11 @@ final class BrokerFailoverRun implements AutoCloseable {
         return auditor;
     }
 
+    /** The auditor started last. */
+    AuditorProcess auditor() {
+        return auditor;
+    }
+
     /** Until the auditor stored every partition's end offset (it has read everything there is now). */
     void awaitCaughtUp(int partitions) {
         String offsets = new TopicKeys(prefix, topic).offsets();

@@ -39,6 +39,8 @@ final class JournalingProducer implements AutoCloseable {
     private final Map<String, String> acked = new ConcurrentHashMap<>();
     private final Set<String> failed = new ConcurrentSkipListSet<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean held = new AtomicBoolean();
+    private volatile boolean idle;
     private final Thread sender;
     private volatile long sent;
 
@@ -74,6 +76,12 @@ final class JournalingProducer implements AutoCloseable {
         long[] next = new long[keys];
         long i = 0;
         while (running.get()) {
+            if (held.get()) {
+                idle = true;
+                pause();
+                continue;
+            }
+            idle = false;
             int k = (int) (i++ % keys);
             String key = "k" + k;
             String id = key + "#" + next[k]++;
@@ -140,6 +148,21 @@ final class JournalingProducer implements AutoCloseable {
             }
         }
         return present;
+    }
+
+    /**
+     * Stops sending until {@link #release()} and waits until every record sent so far is acknowledged or failed:
+     * the journal then says exactly what the log should hold, with nothing in flight.
+     */
+    void hold() {
+        held.set(true);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> idle || !sender.isAlive());
+        producer.flush();
+    }
+
+    /** Sends again after {@link #hold()}. */
+    void release() {
+        held.set(false);
     }
 
     /** Stops sending and waits for every outstanding send to be acknowledged or failed. */
