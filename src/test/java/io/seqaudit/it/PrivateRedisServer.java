@@ -53,6 +53,27 @@ public final class PrivateRedisServer {
         start();
     }
 
+    /** Freezes it (SIGSTOP): connections stay open, nothing is answered, as in a network partition. */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** Lets a frozen server go on (SIGCONT). */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String sig) {
+        try {
+            new ProcessBuilder("kill", "-" + sig, String.valueOf(process.pid())).start().waitFor();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public void stop() {
         if (process != null) {
             process.destroy();
