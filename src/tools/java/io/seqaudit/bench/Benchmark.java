@@ -147,8 +147,8 @@ public final class Benchmark {
         report.row("auditor (seqaudit service), rec/s", Stats.spread(audited, "%,.0f"), "", null);
         report.row("audit ratio auditor/bare", Stats.fmt("%.2f", ratio) + " (" + Stats.fmt("%.2f", Stats.min(ratios))
                 + "–" + Stats.fmt("%.2f", Stats.max(ratios)) + ")", ">= 0.5", ratio >= 0.5);
-        report.row("Redis bytes per idle stream", Stats.spread(bytes, "%.0f"), "<= 150",
-                Stats.median(bytes) <= 150);
+        report.row("Redis bytes per idle stream", Stats.spread(bytes, "%.0f"), "<= 100",
+                Stats.median(bytes) <= 100);
         report.row("  (cross-check: MEMORY USAGE of the keys)", Stats.spread(keyBytes, "%.0f"), "", null);
         deleteTopic(topic);
     }
