@@ -12,10 +12,15 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -136,6 +141,52 @@ class StateLossTest {
         REDIS.cli("CONFIG", "SET", "maxmemory-policy", "noeviction");
         awaitExactFindings();
         assertThat(metric("seqaudit_redis_evicting")).isZero();
+    }
+
+    /**
+     * The case that used to forget confirmed losses silently: retention deleted the start of the log, then Redis
+     * lost the state. The topic is reported lost; the re-audit starts where the log now starts (named in its
+     * answer), takes every stream from there (joined late, no false loss for the deleted seqs) and finds exactly
+     * the losses and duplicates of what the log still holds.
+     */
+    @Test
+    @Order(5)
+    void stateLostAfterRetentionMovedTheLogStartIsReauditedFromTheLogStartWithoutFalseLosses() throws Exception {
+        Map<TopicPartition, RecordsToDelete> all = new HashMap<>();
+        Map<Integer, Long> logStart = new HashMap<>();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaSupport.bootstrap()))) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                latest.put(new TopicPartition(TOPIC, p), OffsetSpec.latest());
+            }
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> {
+                all.put(tp, RecordsToDelete.beforeOffset(info.offset()));
+                logStart.put(tp.partition(), info.offset());
+            });
+            admin.deleteRecords(all).all().get(); // every record sent so far is gone, as retention would do
+        }
+        REDIS.cli("FLUSHALL");
+        long sentBefore = sent;
+        sendRound();
+        long sentNow = sent - sentBefore;
+
+        awaitStateLost();
+        JsonPath r = asOperator().post("/api/v1/topics/" + TOPIC + "/reaudit").then().statusCode(202).extract()
+                .jsonPath();
+        assertThat(r.getString("note")).contains("retention");
+        logStart.forEach((p, o) -> assertThat(r.getLong("fromOffsets.'" + p + "'")).as("partition %d", p)
+                .isEqualTo(o));
+
+        // Only the last round is in the log: its one lost seq per key and its duplicates, nothing before it.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonPath s = summary();
+            assertThat(s.getLong("records.in_order") + s.getLong("records.out_of_order")
+                    + s.getLong("records.duplicate") + s.getLong("records.joined_late")).isEqualTo(sentNow);
+            assertThat(s.getLong("lost")).isEqualTo(KEYS);
+            assertThat(s.getLong("suspected")).isZero();
+            assertThat(s.getLong("records.duplicate")).isEqualTo(DUPLICATED_KEYS);
+            assertThat(stateLostMetric()).isZero();
+        });
     }
 
     /**
