@@ -1,5 +1,6 @@
 package io.seqaudit.audit;
 
+import io.seqaudit.sequence.Arrival;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.Position;
@@ -185,8 +186,8 @@ final class BatchAuditor {
                 || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
         // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
         boolean replay = stamp.replay();
-        Observation o = detector.observe(t.state, stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null,
-                replay);
+        Observation o = detector.observe(t.state,
+                new Arrival(stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null, replay));
         if (o.verdict().reason() != null) {
             work.invalid(shard, o.verdict().reason());
             return;

@@ -37,59 +37,34 @@ public final class SequenceDetector {
     }
 
     /**
-     * Decides one record and updates {@code state}.
+     * Decides one record and updates {@code state}: the one entry point, so the checks every production record
+     * goes through (replays, a spread stream) are the ones the tests exercise. A replayed record that the stream
+     * accepts is {@link Outcome#REPLAYED}; one for a seq already present is {@link Outcome#REPLAY_REDUNDANT}. An
+     * original arriving for a seq a replay filled is {@link Outcome#REPLAY_SUPERSEDED}, not a duplicate (a second
+     * one is). With {@link Arrival#anyPartition()} the stream is taken as spanning partitions from its first record.
      *
      * @param state the stream's state, changed in place (unchanged for an invalid record)
-     * @param seq the record's seq, {@code >= 0}
-     * @param at where the record was read
-     * @param progress the auditor's progress time (epoch ms) on the record's partition, this record included
-     * @param takeFromFirstSeen whether a new stream first seen at seq n &gt; 0 is taken from n (its start may
-     *        predate what the auditor could see) rather than reporting seqs 0..n-1 as missing
      * @return the verdict, and a range dropped to respect {@code maxRanges} if any
      */
-    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
-        return observe(state, seq, at, progress, takeFromFirstSeen, false);
-    }
-
-    /**
-     * Decides one record and updates {@code state}, as {@link #observe(StreamState, long, Position, long, boolean)};
-     * with {@code anyPartition}, the stream is taken as spanning partitions from its first record on.
-     *
-     * @param anyPartition whether the stream's records may be on any partition whatever was seen so far (the
-     *        null key: the partitioner spreads it). Its grace windows are then bounded by the slowest partition,
-     *        not by the partition it happened to be seen on first: an auditor reading a backlog one partition
-     *        ahead of another must not confirm as lost seqs that wait in the partition it has not read yet.
-     */
-    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen,
-            boolean anyPartition) {
-        Observation o = decide(state, seq, at, progress, takeFromFirstSeen);
-        if (anyPartition && o.verdict().reason() == null && !state.isNew()) {
-            state.spread();
-        }
-        return o;
-    }
-
-    /**
-     * Decides one record, replayed or not, and updates {@code state}, as
-     * {@link #observe(StreamState, long, Position, long, boolean, boolean)}. A replayed record (it carries
-     * {@code seqaudit-replay}) that the stream accepts is {@link Outcome#REPLAYED}; one for a seq already present
-     * is {@link Outcome#REPLAY_REDUNDANT}. An original arriving for a seq a replay filled is
-     * {@link Outcome#REPLAY_SUPERSEDED}, not a duplicate (a second one is).
-     */
-    public Observation observe(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen,
-            boolean anyPartition, boolean replay) {
+    public Observation observe(StreamState state, Arrival a) {
+        long seq = a.seq();
         if (!state.isNew() && seq >= state.start() && seq <= state.high() && !isMissing(state, seq)) {
-            if (replay) {
-                state.touch(progress);
+            if (a.replay()) {
+                state.touch(a.progress());
                 return new Observation(new Verdict(Outcome.REPLAY_REDUNDANT, null, null, null, null), null);
             }
             if (state.removeReplayed(seq)) {
-                state.touch(progress);
+                state.touch(a.progress());
                 return new Observation(new Verdict(Outcome.REPLAY_SUPERSEDED, null, null, null, null), null);
             }
         }
-        Observation o = observe(state, seq, at, progress, takeFromFirstSeen, anyPartition);
-        if (replay && o.verdict().reason() == null && o.outcome() != Outcome.DUPLICATE) {
+        Observation o = decide(state, seq, a.at(), a.progress(), a.takeFromFirstSeen());
+        if (a.anyPartition() && o.verdict().reason() == null && !state.isNew()) {
+            // The partitioner spreads a null key: its grace windows follow the slowest partition, so an auditor
+            // reading a backlog one partition ahead of another never confirms seqs waiting in the other.
+            state.spread();
+        }
+        if (a.replay() && o.verdict().reason() == null && o.outcome() != Outcome.DUPLICATE) {
             state.addReplayed(seq, maxRanges);
             Verdict v = o.verdict();
             return new Observation(new Verdict(Outcome.REPLAYED, v.opened(), v.filled(), null, null), o.forgotten());

@@ -11,7 +11,8 @@ class ReplayOutcomesTest {
     private final SequenceDetector detector = new SequenceDetector(1000, 100, Duration.ofSeconds(1));
 
     private Outcome send(StreamState s, long seq, long offset, boolean replay) {
-        return detector.observe(s, seq, new Position(0, offset), 1000 + offset, false, false, replay).outcome();
+        return detector.observe(s, Arrival.of(seq, new Position(0, offset), 1000 + offset).withReplay(replay))
+                .outcome();
     }
 
     @Test

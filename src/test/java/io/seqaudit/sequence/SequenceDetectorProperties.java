@@ -176,7 +176,7 @@ class SequenceDetectorProperties {
             long progress = (offset + 1) * TICK;
             Outcome expected = oracle.expect(seq);
 
-            Observation o = detector.observe(state, seq, new Position(0, offset), progress, false);
+            Observation o = detector.observe(state, Arrival.of(seq, new Position(0, offset), progress));
 
             assertThat(o.outcome()).as("outcome of seq %d at offset %d", seq, offset).isEqualTo(expected);
             assertThat(o.forgotten()).isNull();
@@ -267,7 +267,7 @@ class SequenceDetectorProperties {
             StreamState state = first ? epoch1 : epoch2;
             long seq = first ? next1++ : next2++;
             long progress = ++offset * TICK;
-            Observation o = detector.observe(state, seq, new Position(0, offset), progress, false);
+            Observation o = detector.observe(state, Arrival.of(seq, new Position(0, offset), progress));
             assertThat(o.outcome()).isEqualTo(Outcome.IN_ORDER);
             assertThat(detector.promote(state, progress)).isEmpty();
         }
@@ -291,7 +291,7 @@ class SequenceDetectorProperties {
         for (int offset = 0; offset < order.size(); offset++) {
             long seq = order.get(offset);
             long progress = (offset + 1) * TICK;
-            Observation o = detector.observe(state, seq, new Position(0, offset), progress, false);
+            Observation o = detector.observe(state, Arrival.of(seq, new Position(0, offset), progress));
             // A seq of a forgotten range is no longer known missing: it reads as a duplicate, and only then.
             boolean known = oracle.delivered.get((int) seq) || forgotten.get((int) seq);
             assertThat(o.outcome() == Outcome.DUPLICATE).as("seq %d duplicate", seq).isEqualTo(known);
@@ -327,13 +327,14 @@ class SequenceDetectorProperties {
                 if (at == seq) {
                     long corrupt = state.high() + maxJump + 2 + at; // reveals more than maxJump missing seqs
                     Snapshot before = Snapshot.of(state);
-                    Observation o = detector.observe(state, corrupt, new Position(1, offset++), offset * TICK, false);
+                    Observation o = detector.observe(state,
+                            Arrival.of(corrupt, new Position(1, offset++), offset * TICK));
                     assertThat(o.outcome()).isEqualTo(Outcome.INVALID);
                     assertThat(o.verdict().reason()).isEqualTo(SequenceDetector.SEQ_JUMP);
                     assertThat(Snapshot.of(state)).isEqualTo(before);
                 }
             }
-            Observation o = detector.observe(state, seq, new Position(0, offset++), offset * TICK, false);
+            Observation o = detector.observe(state, Arrival.of(seq, new Position(0, offset++), offset * TICK));
             assertThat(o.outcome()).isEqualTo(Outcome.IN_ORDER);
         }
         assertThat(state.missing()).isEmpty();

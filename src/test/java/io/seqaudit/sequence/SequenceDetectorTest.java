@@ -25,7 +25,7 @@ class SequenceDetectorTest {
 
     /** Feeds one record on partition 0 at the next offset, taking a late-joined stream from its first seq. */
     private Observation feed(long seq, long progress) {
-        return detector.observe(state, seq, new Position(0, offset++), progress, false);
+        return detector.observe(state, Arrival.of(seq, new Position(0, offset++), progress));
     }
 
     private static MissingRange suspected(long from, long to, long openedAt) {
@@ -181,11 +181,11 @@ class SequenceDetectorTest {
         StreamState epoch2 = new StreamState();
         Position at = new Position(0, 0);
         for (long seq = 0; seq < 5; seq++) {
-            assertThat(detector.observe(epoch1, seq, at, T0, false).outcome()).isEqualTo(Outcome.IN_ORDER);
+            assertThat(detector.observe(epoch1, Arrival.of(seq, at, T0)).outcome()).isEqualTo(Outcome.IN_ORDER);
         }
         // The producer restarts with a new epoch, which is a new stream: it counts from 0 again.
         for (long seq = 0; seq < 3; seq++) {
-            assertThat(detector.observe(epoch2, seq, at, T0 + 10, false).outcome()).isEqualTo(Outcome.IN_ORDER);
+            assertThat(detector.observe(epoch2, Arrival.of(seq, at, T0 + 10)).outcome()).isEqualTo(Outcome.IN_ORDER);
         }
         detector.promote(epoch1, Long.MAX_VALUE / 2);
         detector.promote(epoch2, Long.MAX_VALUE / 2);
@@ -193,22 +193,24 @@ class SequenceDetectorTest {
         assertThat(epoch2.missing()).isEmpty();
         assertThat(epoch1.duplicates() + epoch2.duplicates()).isZero();
         // Had the epoch not been part of the stream's identity, the restart would read as duplicates.
-        assertThat(detector.observe(epoch1, 0, at, T0 + 20, false).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(detector.observe(epoch1, Arrival.of(0, at, T0 + 20)).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
     @Test
     void joinedLateStreamIsTakenFromFirstSeq() {
-        Observation o = detector.observe(state, 500, new Position(2, 40), T0, true);
+        Observation o = detector.observe(state, Arrival.of(500, new Position(2, 40), T0).withTakeFromFirstSeen(true));
 
         assertThat(o.outcome()).isEqualTo(Outcome.JOINED_LATE);
         assertThat(state.start()).isEqualTo(500);
         assertThat(state.high()).isEqualTo(500);
         assertThat(state.home()).isEqualTo(2);
         assertThat(state.missing()).isEmpty();
-        assertThat(detector.observe(state, 501, new Position(2, 41), T0, true).outcome())
+        assertThat(detector.observe(state, Arrival.of(501, new Position(2, 41), T0).withTakeFromFirstSeen(true))
+                .outcome())
                 .isEqualTo(Outcome.IN_ORDER);
         // A seq from before the auditor joined is late, and neither a gap nor a duplicate.
-        Observation older = detector.observe(state, 499, new Position(2, 42), T0, true);
+        Observation older = detector.observe(state,
+                Arrival.of(499, new Position(2, 42), T0).withTakeFromFirstSeen(true));
         assertThat(older.outcome()).isEqualTo(Outcome.LATE);
         assertThat(older.verdict().filled()).isNull();
         assertThat(state.missing()).isEmpty();
@@ -235,7 +237,7 @@ class SequenceDetectorTest {
         StreamState before = state.copy();
 
         // high is 1: seq 1003 would reveal 2..1002 missing, one more than the cap of 1000.
-        Observation o = detector.observe(state, 1_003, new Position(1, 99), T0 + 2, false);
+        Observation o = detector.observe(state, Arrival.of(1_003, new Position(1, 99), T0 + 2));
 
         assertThat(o.outcome()).isEqualTo(Outcome.INVALID);
         assertThat(o.verdict().reason()).isEqualTo(SequenceDetector.SEQ_JUMP);
@@ -292,31 +294,31 @@ class SequenceDetectorTest {
 
     @Test
     void multiPartitionFlagSetWhenSeenOnSecondPartition() {
-        detector.observe(state, 0, new Position(3, 10), T0, false);
-        detector.observe(state, 1, new Position(3, 11), T0, false);
+        detector.observe(state, Arrival.of(0, new Position(3, 10), T0));
+        detector.observe(state, Arrival.of(1, new Position(3, 11), T0));
         assertThat(state.home()).isEqualTo(3);
         assertThat(state.multiPartition()).isFalse();
 
-        Observation o = detector.observe(state, 2, new Position(5, 0), T0, false);
+        Observation o = detector.observe(state, Arrival.of(2, new Position(5, 0), T0));
 
         assertThat(o.outcome()).isEqualTo(Outcome.IN_ORDER);
         assertThat(state.multiPartition()).isTrue();
         assertThat(state.home()).isEqualTo(3);
-        Observation dup = detector.observe(state, 2, new Position(3, 12), T0, false);
+        Observation dup = detector.observe(state, Arrival.of(2, new Position(3, 12), T0));
         assertThat(dup.verdict().original()).isEqualTo(new Position(5, 0));
     }
 
     @Test
     void streamOnAnyPartitionSpansPartitionsFromItsFirstRecord() {
         // The null key: its next records may wait on a partition not read yet, whatever was seen so far.
-        assertThat(detector.observe(state, 0, new Position(3, 10), T0, false, true).outcome())
+        assertThat(detector.observe(state, Arrival.of(0, new Position(3, 10), T0).withAnyPartition(true)).outcome())
                 .isEqualTo(Outcome.IN_ORDER);
         assertThat(state.multiPartition()).isTrue();
         assertThat(state.home()).isEqualTo(3);
 
         // An invalid first record leaves a new stream as it was.
         StreamState other = new StreamState();
-        assertThat(detector.observe(other, 5_000, new Position(3, 0), T0, false, true).outcome())
+        assertThat(detector.observe(other, Arrival.of(5_000, new Position(3, 0), T0).withAnyPartition(true)).outcome())
                 .isEqualTo(Outcome.INVALID);
         assertThat(other.isNew()).isTrue();
         assertThat(other.multiPartition()).isFalse();
@@ -342,7 +344,7 @@ class SequenceDetectorTest {
 
         // And the other way round: working on the copy leaves the original alone.
         StreamState again = state.copy();
-        detector.observe(again, 1, new Position(0, 99), T0 + 50, false);
+        detector.observe(again, Arrival.of(1, new Position(0, 99), T0 + 50));
         assertThat(state.missing()).hasSize(2);
         assertThat(again.missing()).hasSize(1);
         assertThat(state.recent().find(1)).isNull();

@@ -1,5 +1,6 @@
 package io.seqaudit.state;
 
+import io.seqaudit.sequence.Arrival;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seqaudit.config.SeqauditConfig;
@@ -116,7 +117,7 @@ class CheckpointScriptTest {
     private byte[] blob(long... seqs) {
         StreamState s = new StreamState();
         for (int i = 0; i < seqs.length; i++) {
-            detector.observe(s, seqs[i], new Position(0, i), 1_760_000_000_000L + i, false);
+            detector.observe(s, Arrival.of(seqs[i], new Position(0, i), 1_760_000_000_000L + i));
         }
         StreamRef ref = new StreamRef("orders.v1_eu-west", "k".getBytes(StandardCharsets.UTF_8), "p", 0);
         return StreamCodec.encode(s, ref, true);
@@ -378,7 +379,7 @@ class CheckpointScriptTest {
         assertThat(storedBlob(f1)).isEqualTo(next);
 
         StreamState spread = StreamCodec.decode(TOPIC, next).state();
-        detector.observe(spread, 6, new Position(1, 99), 1_760_000_000_100L, false);
+        detector.observe(spread, Arrival.of(6, new Position(1, 99), 1_760_000_000_100L));
         byte[] multi = StreamCodec.encode(spread, new StreamRef(TOPIC, "k".getBytes(StandardCharsets.UTF_8), "p", 0),
                 true);
         assertThat(spread.multiPartition()).isTrue();

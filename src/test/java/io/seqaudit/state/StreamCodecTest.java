@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.seqaudit.sequence.Arrival;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.RecentPositions;
@@ -48,7 +49,8 @@ class StreamCodecTest {
         long progress = T0;
         for (Feed f : feeds) {
             progress += f.dt();
-            detector.observe(s, f.seq(), new Position(f.partition(), f.offset()), progress, joinedLate);
+            detector.observe(s, Arrival.of(f.seq(), new Position(f.partition(), f.offset()), progress)
+                    .withTakeFromFirstSeen(joinedLate));
         }
         if (promoteAt > 0) {
             detector.promote(s, progress + promoteAt);
@@ -60,7 +62,7 @@ class StreamCodecTest {
     private StreamState fed(int partition, long... seqs) {
         StreamState s = new StreamState();
         for (int i = 0; i < seqs.length; i++) {
-            detector.observe(s, seqs[i], new Position(partition, 100 + i), T0 + i, false);
+            detector.observe(s, Arrival.of(seqs[i], new Position(partition, 100 + i), T0 + i));
         }
         return s;
     }
@@ -140,7 +142,7 @@ class StreamCodecTest {
         StreamState s = new StreamState();
         long[] seqs = {500, 501, 510, 505, 501, 499, 511, 503};
         for (int i = 0; i < seqs.length; i++) {
-            detector.observe(s, seqs[i], new Position(4, i), T0 + i, true);
+            detector.observe(s, Arrival.of(seqs[i], new Position(4, i), T0 + i).withTakeFromFirstSeen(true));
         }
         assertThat(s.start()).isEqualTo(500);
         assertThat(s.duplicates()).isEqualTo(1);
@@ -155,9 +157,9 @@ class StreamCodecTest {
     @Test
     void roundTripsMultiPartitionStream() {
         StreamState s = new StreamState();
-        detector.observe(s, 0, new Position(3, 10), T0, false);
-        detector.observe(s, 1, new Position(5, 77), T0 + 1, false);
-        detector.observe(s, 3, new Position(3, 11), T0 + 2, false);
+        detector.observe(s, Arrival.of(0, new Position(3, 10), T0));
+        detector.observe(s, Arrival.of(1, new Position(5, 77), T0 + 1));
+        detector.observe(s, Arrival.of(3, new Position(3, 11), T0 + 2));
         assertThat(s.multiPartition()).isTrue();
 
         StreamCodec.Decoded d = roundTrip(s, ref(new byte[] {9}), true);
@@ -212,7 +214,7 @@ class StreamCodecTest {
         StreamState s = fed(0, 0, 1, 3);
         byte[] withGap = StreamCodec.encode(s, ref, false);
 
-        detector.observe(s, 2, new Position(0, 999), T0 + 10, false); // fills the gap
+        detector.observe(s, Arrival.of(2, new Position(0, 999), T0 + 10)); // fills the gap
         assertThat(s.missing()).isEmpty();
         byte[] withoutGap = StreamCodec.encode(s, ref, false);
 
@@ -254,9 +256,9 @@ class StreamCodecTest {
         StreamState s = new StreamState();
         int partition = 11;
         for (long seq = 0; seq < 1_000_000; seq++) {
-            detector.observe(s, seq, new Position(partition, 50_000_000 + seq), T0 + seq / 100, false);
+            detector.observe(s, Arrival.of(seq, new Position(partition, 50_000_000 + seq), T0 + seq / 100));
         }
-        detector.observe(s, 999_990, new Position(partition, 60_000_000), T0 + 20_000, false); // a duplicate
+        detector.observe(s, Arrival.of(999_990, new Position(partition, 60_000_000), T0 + 20_000)); // a duplicate
         assertThat(s.missing()).isEmpty();
 
         byte[] blob = StreamCodec.encode(s, ref("order-1234567".getBytes(StandardCharsets.UTF_8)), false);
@@ -306,7 +308,7 @@ class StreamCodecTest {
     @Test
     void rejectsEveryTruncationOfAValidBlob() {
         StreamState s = fed(3, 0, 1, 5, 6, 9);
-        detector.observe(s, 1, new Position(4, 1), T0 + 9, false); // duplicate, and now multi-partition
+        detector.observe(s, Arrival.of(1, new Position(4, 1), T0 + 9)); // duplicate, and now multi-partition
         byte[] full = StreamCodec.encode(s, ref(new byte[] {(byte) 0xfe, 1}), true);
         assertThat(StreamCodec.decode(TOPIC, full).ref()).isNotNull();
 
