@@ -191,6 +191,41 @@ class DeployManifestsTest {
         assertThat(config.path("QUARKUS_REDIS_HOSTS").asText()).startsWith("redis://redis.").endsWith(":6379");
     }
 
+    /**
+     * The sidecar examples audit what their producing application sends: Kafka's producer load tool, without end,
+     * to the topic named by the same ConfigMap key the sidecar reads, with the interceptor jar of the seqaudit image
+     * on its class path.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Deploy.NATIVE, Deploy.CLASSIC})
+    void theExampleProducerSendsStampedRecordsToTheAuditedTopicWithoutEnd(String variant) throws IOException {
+        List<ObjectNode> r = Deploy.render(variant);
+        ObjectNode workload = Deploy.find(r, "Deployment", "traffic-generator").orElseThrow();
+        JsonNode pod = workload.path("spec").path("template").path("spec");
+        JsonNode app = null;
+        for (JsonNode c : pod.path("containers")) {
+            if ("app".equals(c.path("name").asText())) {
+                app = c;
+            }
+        }
+        assertThat(app).isNotNull();
+        List<String> args = new ArrayList<>();
+        app.path("args").forEach(a -> args.add(a.asText()));
+        assertThat(args.get(args.indexOf("--topic") + 1)).isEqualTo("$(SEQAUDIT_TOPICS)");
+        assertThat(Long.parseLong(args.get(args.indexOf("--num-records") + 1))).isEqualTo(Long.MAX_VALUE);
+        assertThat(args).contains("interceptor.classes=" + io.seqaudit.stamp.SequenceStampingInterceptor.class.getName());
+        Map<String, JsonNode> env = new HashMap<>();
+        app.path("env").forEach(e -> env.put(e.path("name").asText(), e));
+        JsonNode topicRef = env.get("SEQAUDIT_TOPICS").path("valueFrom").path("configMapKeyRef");
+        assertThat(topicRef.path("name").asText()).isEqualTo("seqaudit-config");
+        assertThat(topicRef.path("key").asText()).isEqualTo("SEQAUDIT_TOPICS");
+        assertThat(Deploy.find(r, "ConfigMap", "seqaudit-config").orElseThrow().path("data").path("SEQAUDIT_TOPICS")
+                .asText()).as("one topic: the producer writes to exactly the audited one").doesNotContain(",");
+        assertThat(env.get("CLASSPATH").path("value").asText()).isEqualTo("/interceptor/*");
+        assertThat(Files.readString(Path.of("src/main/docker/Dockerfile.jvm")))
+                .contains("COPY target/seqaudit-*-interceptor.jar /deployments/interceptor/");
+    }
+
     @Test
     void dockerfileRunsAsNonRootAndExposesTheServicePort() throws IOException {
         List<String> lines = Files.readAllLines(Deploy.DOCKERFILE);
