@@ -458,7 +458,8 @@ class DeployManifestsTest {
         }
         assertThat(alerts).containsExactlyInAnyOrder("SeqauditMessagesLost", "SeqauditGapsSuspectedTooLong",
                 "SeqauditDuplicateRateHigh", "SeqauditAuditorLagging", "SeqauditAuditorNotConsuming",
-                "SeqauditAuditorDown", "SeqauditReplaysFailing", "SeqauditStateLost", "SeqauditLogTruncated", "SeqauditFailing");
+                "SeqauditAuditorDown", "SeqauditReplaysFailing", "SeqauditStateLost", "SeqauditLogTruncated", "SeqauditFailing",
+                "SeqauditRecordsNotAudited");
     }
 
     /** Per alert, how many promtool evaluations expect it to fire [0] and not to fire [1]. */

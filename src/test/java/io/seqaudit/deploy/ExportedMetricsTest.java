@@ -98,8 +98,8 @@ class ExportedMetricsTest {
             group.path("rules").forEach(r -> exprs.add(r.path("expr").asText()));
         }
         Set<String> used = checkAll(exprs, "alert rules");
-        assertThat(used).contains("seqaudit_lost_total", "seqaudit_missing", "seqaudit_records_total",
-                "seqaudit_lag_records", "up", "seqaudit_replays_total");
+        assertThat(used).contains("seqaudit_missing", "seqaudit_records_total", "seqaudit_lag_records", "up",
+                "seqaudit_replays_total", "seqaudit_state_lost", "seqaudit_failures_total");
     }
 
     @Test
