@@ -54,6 +54,9 @@ public final class AuditorHealth {
                     .withData("auditor", auditor.status()).withData("redis", store.ping() ? "up" : "down");
             // A lost audit state is an alert (seqaudit_state_lost), not unreadiness: the API still serves.
             auditor.topicStates().forEach((topic, state) -> b.withData("state." + topic, state));
+            // Reported, not enforced either: a wrong address or a missing topic is an alert (seqaudit_up,
+            // seqaudit_topic_partitions) and a WARN a minute naming the setting.
+            auditor.reachability().forEach(b::withData);
             return b.build();
         }
     }

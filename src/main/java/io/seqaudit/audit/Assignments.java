@@ -27,6 +27,9 @@ import org.jboss.logging.Logger;
  */
 final class Assignments implements ConsumerRebalanceListener {
 
+    /** The longest a metadata or offsets call of the consumer thread may block. */
+    private static final java.time.Duration KAFKA_CALL = java.time.Duration.ofSeconds(5);
+
     private static final Logger LOG = Logger.getLogger(Assignments.class);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -145,8 +148,10 @@ final class Assignments implements ConsumerRebalanceListener {
     /** The generation the group's committed offsets of a topic name, if any: the witness of a state Redis lost. */
     private Optional<String> committedGeneration(String topic) {
         Set<TopicPartition> all = new HashSet<>();
-        consumer.partitionsFor(topic).forEach(pi -> all.add(new TopicPartition(topic, pi.partition())));
-        return consumer.committed(all).values().stream().filter(o -> o != null && o.metadata() != null
+        // Bounded (not the client's 60 s default): with Kafka unreachable the loop must go round, count the failure
+        // and report it, not sit here for a minute.
+        consumer.partitionsFor(topic, KAFKA_CALL).forEach(pi -> all.add(new TopicPartition(topic, pi.partition())));
+        return consumer.committed(all, KAFKA_CALL).values().stream().filter(o -> o != null && o.metadata() != null
                 && o.metadata().startsWith(AuditLoop.GENERATION_PREFIX)).map(o -> o.metadata().substring(AuditLoop.GENERATION_PREFIX
                         .length())).findFirst();
     }
@@ -177,7 +182,7 @@ final class Assignments implements ConsumerRebalanceListener {
             }
             Set<Integer> owned = new HashSet<>(auditor.partitions());
             owned.addAll(e.getValue());
-            Map<Integer, Long> stored = auditor.assign(owned, consumer.partitionsFor(e.getKey()).size());
+            Map<Integer, Long> stored = auditor.assign(owned, consumer.partitionsFor(e.getKey(), KAFKA_CALL).size());
             Map<Integer, Long> unfinished = auditor.unfinishedTruncations();
             List<TopicPartition> fresh = new ArrayList<>();
             for (Map.Entry<Integer, Long> s : stored.entrySet()) {

@@ -45,6 +45,7 @@ final class AuditLoop implements Runnable {
     private final Duration settingsCheck;
     private final Map<String, TopicAuditor> auditors;
     private final AuditMetrics metrics;
+    private final Reachability reachability;
     private final Duration tick;
     private final long baseBackoffMs;
     private final Assignments assignments;
@@ -68,7 +69,8 @@ final class AuditLoop implements Runnable {
 
     AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
-            Duration tick, Duration backoff, boolean startLatest) {
+            Reachability reachability, Duration tick, Duration backoff, boolean startLatest) {
+        this.reachability = reachability;
         this.settings = settings;
         this.settingsCheck = settingsCheck;
         this.reader = reader;
@@ -229,18 +231,23 @@ final class AuditLoop implements Runnable {
      */
     private void gauges() {
         Set<TopicPartition> all = new HashSet<>();
+        Map<String, Integer> partitionCounts = new HashMap<>();
         for (TopicAuditor auditor : auditors.values()) {
+            int count = 0;
             try {
                 // From the client's metadata cache; bounded, so a topic that does not exist never stalls the loop.
                 List<PartitionInfo> infos = consumer.partitionsFor(auditor.topic(), Duration.ofMillis(100));
                 if (infos != null) {
                     infos.forEach(pi -> all.add(new TopicPartition(pi.topic(), pi.partition())));
+                    count = infos.size();
                 }
             } catch (org.apache.kafka.common.KafkaException e) {
                 LOG.debugf("No partitions of %s known yet: %s", auditor.topic(), e.getMessage());
             }
+            partitionCounts.put(auditor.topic(), count);
         }
         endOffsets.watch(all);
+        boolean redisAnswered = true;
         for (TopicAuditor auditor : auditors.values()) {
             try {
                 storedOffsets.put(auditor.topic(), reader.auditedOffsets(auditor.topic()));
@@ -248,10 +255,12 @@ final class AuditLoop implements Runnable {
                 metrics.missing(auditor.topic(), totals.getOrDefault("missing:suspected", 0L),
                         totals.getOrDefault("missing:lost", 0L));
             } catch (RuntimeException e) {
+                redisAnswered = false;
                 LOG.debugf("Gauges of %s from Redis not refreshed: %s", auditor.topic(), e.getMessage());
             }
             metrics.lag(auditor.topic(), lag(auditor, all));
         }
+        reachability.update(System.currentTimeMillis(), endOffsets.answeredAt(), redisAnswered, partitionCounts);
     }
 
     /**

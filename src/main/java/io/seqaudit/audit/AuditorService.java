@@ -11,6 +11,7 @@ import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.ConfigProvider;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -39,6 +40,7 @@ public class AuditorService {
     private volatile AuditLoop loop;
     private volatile Map<String, TopicAuditor> auditors = Map.of();
     private volatile Thread thread;
+    private volatile Reachability reachability;
 
     public AuditorService(SeqauditConfig config, StateStore store, StateReader reader, RedisSettings redisSettings,
             AuditMetrics metrics, KafkaClients kafka) {
@@ -66,8 +68,11 @@ public class AuditorService {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
                 new ByteArrayDeserializer(), new SkippingDeserializer());
         EndOffsets endOffsets = new EndOffsets(kafka.admin(), a.tick());
+        reachability = new Reachability(metrics,
+                kafka.settings(KafkaClients.Kind.CONSUMER).getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
+                ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class).orElse("?"));
         loop = new AuditLoop(consumer, endOffsets, reader, redisSettings, config.state().settingsCheck(), auditors,
-                metrics, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
+                metrics, reachability, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
         LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());
@@ -91,6 +96,12 @@ public class AuditorService {
         // Partitions added to an audited topic are seen within ~30 s rather than the client default of 5 min.
         p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
         return p;
+    }
+
+    /** What the auditor reaches (Kafka, each topic's partitions), for the readiness data; empty when disabled. */
+    public Map<String, String> reachability() {
+        Reachability r = reachability;
+        return r == null ? Map.of() : r.summary();
     }
 
     /** Whether the consumer thread is running and went round its loop recently. */

@@ -35,6 +35,8 @@ final class EndOffsets implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Map<TopicPartition, At> latest = new ConcurrentHashMap<>();
     private volatile Set<TopicPartition> watched = Set.of();
+    /** When the brokers last answered (epoch ms, 0: never): what tells Kafka reachable or not. */
+    private volatile long answeredAt;
 
     /** Takes over {@code admin}: closed with this. */
     EndOffsets(Admin admin, Duration every) {
@@ -58,18 +60,37 @@ final class EndOffsets implements AutoCloseable {
         return latest.get(tp);
     }
 
+    /** When the brokers last answered this reader (epoch ms), 0 if never. */
+    long answeredAt() {
+        return answeredAt;
+    }
+
     private void refresh() {
         Set<TopicPartition> parts = watched;
+        long askedAt = System.currentTimeMillis();
         if (parts.isEmpty()) {
+            // Nothing to follow (a topic that does not exist, or no metadata yet): still find out whether the
+            // brokers answer, a few times a minute.
+            if (askedAt - answeredAt >= 5_000) {
+                try {
+                    admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                    answeredAt = askedAt;
+                } catch (Exception e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    LOG.debugf("The brokers do not answer: %s", e.toString());
+                }
+            }
             return;
         }
-        long askedAt = System.currentTimeMillis();
         Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
         parts.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
         try {
             admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
                     .get(5, TimeUnit.SECONDS)
                     .forEach((tp, info) -> latest.put(tp, new At(info.offset(), askedAt)));
+            answeredAt = askedAt;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -29,6 +29,18 @@ public class AuditMetrics {
     /** The stages {@link #failure} is called with; registered at zero so alerts and dashboards see them early. */
     public static final String[] FAILURE_STAGES = {"redis", "kafka", "audit"};
 
+    /** What the auditor must reach to audit anything: {@code seqaudit_up{component}}. */
+    public enum Component {
+        KAFKA, REDIS;
+
+        private final String tag = name().toLowerCase(java.util.Locale.ROOT);
+
+        public String tag() {
+            return tag;
+        }
+    }
+
+    private final Map<Component, AtomicLong> up = new EnumMap<>(Component.class);
     private final AtomicLong redisEvicting = new AtomicLong();
     private final AtomicLong redisPersistent = new AtomicLong(1);
 
@@ -43,6 +55,24 @@ public class AuditMetrics {
         for (String stage : FAILURE_STAGES) {
             failures(stage);
         }
+        for (Component c : Component.values()) {
+            AtomicLong v = new AtomicLong(1);
+            up.put(c, v);
+            Gauge.builder("seqaudit.up", v, AtomicLong::get)
+                    .description("1 while the auditor reaches the component (kafka: the brokers answered within 15 s; "
+                            + "redis: the last reads succeeded), 0 while nothing can be audited")
+                    .tag("component", c.tag()).register(registry);
+        }
+    }
+
+    /** Whether the auditor reaches a component now. */
+    public void up(Component component, boolean reached) {
+        up.get(component).set(reached ? 1 : 0);
+    }
+
+    /** The partitions the brokers know of an audited topic (0: it does not exist, or Kafka does not answer). */
+    public void partitions(String topic, int count) {
+        meters(topic).partitions.set(count);
     }
 
     private Counter failures(String stage) {
@@ -59,6 +89,7 @@ public class AuditMetrics {
         final AtomicLong lostNow = new AtomicLong();
         final AtomicLong lag = new AtomicLong();
         final AtomicLong stateLost = new AtomicLong();
+        final AtomicLong partitions = new AtomicLong(-1);
         final Counter truncations;
         final Counter truncatedRecords;
         final Counter reopenedSeqs;
@@ -95,6 +126,9 @@ public class AuditMetrics {
             coverageGaps = Counter.builder("seqaudit.coverage.gap.records").baseUnit("records")
                     .description("Records deleted (retention) before the auditor read them: never audited")
                     .tag("topic", topic).register(registry);
+            Gauge.builder("seqaudit.topic.partitions", partitions, AtomicLong::get)
+                    .description("Partitions of the audited topic known to the brokers: 0 if it does not exist, "
+                            + "-1 before the first look").tag("topic", topic).register(registry);
             Gauge.builder("seqaudit.state.lost", stateLost, AtomicLong::get)
                     .description("1 while the topic's audit state in Redis is lost and the topic is not audited "
                             + "(re-audit it: POST /api/v1/topics/{topic}/reaudit)")

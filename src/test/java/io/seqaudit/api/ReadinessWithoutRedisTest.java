@@ -39,13 +39,17 @@ class ReadinessWithoutRedisTest {
 
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String TOPIC = "noredis-" + RUN;
+    /** Configured, never created: a misspelled topic. */
+    static final String MISSING = "noredis-missing-" + RUN;
+    static final Path LOG = Path.of("target", "noredis-" + RUN + ".log");
     private static final String CHECK = "checks.find { it.name == 'seqaudit' }";
 
     /** Redis on port 1, where nothing listens; the real Kafka broker, a topic and a group of this test's own. */
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.redis.hosts", "redis://127.0.0.1:1", "seqaudit.topics", TOPIC,
+            return Map.of("quarkus.redis.hosts", "redis://127.0.0.1:1", "seqaudit.topics", TOPIC + "," + MISSING,
+                    "quarkus.log.file.enabled", "true", "quarkus.log.file.path", LOG.toString(),
                     "seqaudit.audit.group-id", "noredis-" + RUN, "seqaudit.state.prefix", "noredis-" + RUN,
                     "seqaudit.state.timeout", "1s", "seqaudit.audit.retry-backoff", "200ms",
                     "kafka.bootstrap.servers", KafkaSupport.bootstrap());
@@ -89,6 +93,37 @@ class ReadinessWithoutRedisTest {
                 .filter(l -> l.startsWith("seqaudit_failures_total{") && l.contains("stage=\"redis\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
         assertThat(failures).isPositive();
+    }
+
+    /**
+     * Never green and silent: Redis unreachable from the start and a configured topic that does not exist each
+     * show as a gauge, in the readiness data, and in one WARN naming the setting to check.
+     */
+    @Test
+    void anUnreachableRedisAndAMissingTopicShowInGaugesReadinessAndOneWarnEachNamingTheSetting() throws IOException {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(gauge(metrics, "seqaudit_up{component=\"redis\"")).isZero();
+            assertThat(gauge(metrics, "seqaudit_up{component=\"kafka\"")).isEqualTo(1.0);
+            assertThat(gauge(metrics, "seqaudit_topic_partitions{topic=\"" + MISSING + "\"")).isZero();
+            assertThat(gauge(metrics, "seqaudit_topic_partitions{topic=\"" + TOPIC + "\"")).isEqualTo(1.0);
+            JsonPath ready = given().get("/q/health/ready").then().statusCode(200).extract().jsonPath();
+            assertThat(ready.getString(CHECK + ".data.kafka")).isEqualTo("up");
+            assertThat(ready.getString(CHECK + ".data.'partitions." + MISSING + "'")).startsWith("none");
+            assertThat(warnings("quarkus.redis.hosts=redis://127.0.0.1:1")).hasSize(1);
+            assertThat(warnings("Topic " + MISSING + " of seqaudit.topics does not exist")).hasSize(1);
+        });
+        assertThat(warnings("Topic " + TOPIC + " of")).as("the topic that exists").isEmpty();
+    }
+
+    private static double gauge(String metrics, String prefix) {
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(
+                l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(Double.NaN);
+    }
+
+    private static List<String> warnings(String text) throws IOException {
+        return java.nio.file.Files.readAllLines(LOG).stream().filter(l -> l.contains("WARN") && l.contains(text))
+                .toList();
     }
 
     /** The readiness probe's timeoutSeconds in the shipped standalone Deployment. */

@@ -459,7 +459,7 @@ class DeployManifestsTest {
         assertThat(alerts).containsExactlyInAnyOrder("SeqauditMessagesLost", "SeqauditGapsSuspectedTooLong",
                 "SeqauditDuplicateRateHigh", "SeqauditAuditorLagging", "SeqauditAuditorNotConsuming",
                 "SeqauditAuditorDown", "SeqauditReplaysFailing", "SeqauditStateLost", "SeqauditLogTruncated", "SeqauditFailing",
-                "SeqauditRecordsNotAudited");
+                "SeqauditRecordsNotAudited", "SeqauditUnreachable", "SeqauditTopicMissing");
     }
 
     /** Per alert, how many promtool evaluations expect it to fire [0] and not to fire [1]. */
