@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 18's control case on real brokers (separate JVMs, {@code deploy/local/kafka-cluster.sh}): with
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * reports nothing lost: its lost seqs are exactly the seqs missing from the topic (none are expected), and no
  * duplicate (the producer is idempotent).
  */
+@ResourceLock("kafka-cluster")
 class CleanFailoverIT {
 
     private static final int PARTITIONS = 1;
@@ -64,6 +66,12 @@ class CleanFailoverIT {
             assertThat(lost).isEqualTo(missing);
             assertThat(lost).as("zero findings").isEmpty();
             assertThat(duplicates).isZero();
+            // The informative commits fail while a leader moves: at most one WARN per episode, never an ERROR per
+            // commit (there were thousands of them for three kills).
+            AuditorProcess auditor = run.auditor();
+            assertThat(auditor.logLines("Offset commit failed")).as("client errors per failed commit").isEmpty();
+            assertThat(auditor.logLines("Offset commits to Kafka fail").size()).as("one WARN per failover at most")
+                    .isLessThanOrEqualTo(3);
         }
     }
 }

@@ -72,7 +72,14 @@ class GracefulStopIT {
     }
 
     private static int members(Admin admin) throws Exception {
-        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
-        return d.members().size();
+        try {
+            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
+            return d.members().size();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                return 0; // not formed yet
+            }
+            throw e;
+        }
     }
 }

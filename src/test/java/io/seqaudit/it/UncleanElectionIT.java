@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  * truncation is found by the next auditor, from the leader epoch stored with its offsets. After each, the findings
  * are checked against the truth so far. Skipped with {@code -Dseqaudit.it.truncation=false} (about two minutes).
  */
+@ResourceLock("kafka-cluster")
 class UncleanElectionIT {
 
     private static final int PARTITIONS = 1;
