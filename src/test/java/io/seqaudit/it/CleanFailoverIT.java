@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -68,10 +69,11 @@ class CleanFailoverIT {
             assertThat(duplicates).isZero();
             // The informative commits fail while a leader moves: at most one WARN per episode, never an ERROR per
             // commit (there were thousands of them for three kills).
-            AuditorProcess auditor = run.auditor();
-            assertThat(auditor.logLines("Offset commit failed")).as("client errors per failed commit").isEmpty();
-            assertThat(auditor.logLines("Offset commits to Kafka fail").size()).as("one WARN per failover at most")
-                    .isLessThanOrEqualTo(3);
+            List<String> commitLines = run.auditor().logLines("ffset commit"); // ours and the client's
+            assertThat(commitLines).as("no ERROR per failed commit").noneMatch(l -> l.contains(" ERROR "));
+            List<String> warnings = commitLines.stream().filter(l -> l.contains(" WARN ")).toList();
+            assertThat(warnings.size()).as("a WARN or two per failover, not one per commit: %s", warnings)
+                    .isLessThanOrEqualTo(6);
         }
     }
 }
