@@ -44,6 +44,7 @@ public class AuditReader {
         }
         Map<String, Long> records = zeroOutcomes();
         Map<String, Long> invalid = new LinkedHashMap<>();
+        Map<String, Long> uncovered = new LinkedHashMap<>();
         long suspected = 0;
         long lost = 0;
         long lostTotal = 0;
@@ -51,26 +52,30 @@ public class AuditReader {
         for (SummaryView t : topics.values()) {
             t.records().forEach((k, v) -> records.merge(k, v, Long::sum));
             t.invalid().forEach((k, v) -> invalid.merge(k, v, Long::sum));
+            t.uncovered().forEach((k, v) -> uncovered.merge(k, v, Long::sum));
             suspected += t.suspected();
             lost += t.lost();
             lostTotal += t.lostTotal();
             streams += t.streams();
         }
-        return new SummaryView(records, invalid, suspected, lost, lostTotal, streams, topics);
+        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, streams, topics);
     }
 
     private SummaryView topicSummary(String topic) {
         Map<String, Long> totals = reader.totals(topic);
         Map<String, Long> records = zeroOutcomes();
         Map<String, Long> invalid = new LinkedHashMap<>();
+        Map<String, Long> uncovered = new LinkedHashMap<>();
         totals.forEach((name, v) -> {
             if (name.startsWith("records:")) {
                 records.put(name.substring(8), v);
             } else if (name.startsWith("invalid:")) {
                 invalid.put(name.substring(8), v);
+            } else if (name.startsWith("uncovered:")) {
+                uncovered.put(name.substring(10), v);
             }
         });
-        return new SummaryView(records, invalid, totals.getOrDefault("missing:suspected", 0L),
+        return new SummaryView(records, invalid, uncovered, totals.getOrDefault("missing:suspected", 0L),
                 totals.getOrDefault("missing:lost", 0L), totals.getOrDefault("lost_total", 0L),
                 totals.getOrDefault("streams", 0L), null);
     }

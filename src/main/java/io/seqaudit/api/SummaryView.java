@@ -7,11 +7,14 @@ import java.util.Map;
  *
  * @param records records audited per outcome
  * @param invalid invalid records per reason
+ * @param uncovered seqs skipped without audit per reason ({@code compacted}, {@code retention}): their records left
+ *        the log before the auditor read them; never counted as lost
  * @param suspected seqs suspected missing now
  * @param lost seqs lost now
  * @param lostTotal seqs ever confirmed lost
  * @param streams streams tracked
  */
-public record SummaryView(Map<String, Long> records, Map<String, Long> invalid, long suspected, long lost,
+public record SummaryView(Map<String, Long> records, Map<String, Long> invalid, Map<String, Long> uncovered,
+        long suspected, long lost,
         long lostTotal, long streams, Map<String, SummaryView> topics) {
 }

@@ -73,6 +73,18 @@ public class TopicResource {
         return reader.truncations(topic).stream().map(Truncation::fromJson).toList();
     }
 
+    /**
+     * The topic's coverage gaps: offsets deleted (retention) before the auditor read them, by partition and offset.
+     * Seqs skipped without audit on a compacted topic are counted in the summary ({@code uncovered}), not here.
+     */
+    @GET
+    @Path("/coverage")
+    @RolesAllowed(Roles.VIEWER)
+    public List<CoverageView> coverage(@PathParam("topic") String topic) {
+        audited(topic);
+        return reader.coverage(topic).stream().map(CoverageView::of).toList();
+    }
+
     private void audited(String topic) {
         if (!config.topics().contains(topic)) {
             throw new BadRequestException("topic", "topic must be one of the audited topics " + config.topics());

@@ -91,9 +91,13 @@ final class Assignments implements ConsumerRebalanceListener {
             if (position > end) {
                 truncated(auditor, tp, end); // no leader epoch told where: everything past the log end is gone
             } else {
+                // Stored first (throws if Redis fails: the loop then retries from the stored offsets and finds the
+                // same gap again), so that no stream reads past it before its records are known to be gone.
+                auditor.coverageGap(tp.partition(), position, start - 1, System.currentTimeMillis());
                 metrics.coverageGap(tp.topic(), start - position);
                 LOG.warnf("Topic %s partition %d: offsets %d..%d were deleted (retention) before the auditor read "
-                        + "them: not audited (a coverage gap); auditing goes on from the log start %d", tp.topic(),
+                        + "them: not audited (a coverage gap, GET /api/v1/coverage); seqs that streams skip across "
+                        + "it are not reported lost; auditing goes on from the log start %d", tp.topic(),
                         tp.partition(), position, start - 1, start);
                 consumer.seek(tp, start);
             }

@@ -40,6 +40,7 @@ final class AuditLoop implements Runnable {
     static final String GENERATION_PREFIX = "seqaudit-gen:";
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final EndOffsets endOffsets;
+    private final LogPolicies policies;
     private final StateReader reader;
     private final RedisSettings settings;
     private final Duration settingsCheck;
@@ -67,7 +68,7 @@ final class AuditLoop implements Runnable {
     private boolean persistent = true;
     private boolean commitsFailing;
 
-    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, StateReader reader,
+    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, LogPolicies policies, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
             Reachability reachability, Duration tick, Duration backoff, boolean startLatest) {
         this.reachability = reachability;
@@ -79,6 +80,7 @@ final class AuditLoop implements Runnable {
         this.inFlight = assignments.inFlight();
         this.consumer = consumer;
         this.endOffsets = endOffsets;
+        this.policies = policies;
         this.auditors = auditors;
         this.metrics = metrics;
         this.tick = tick;
@@ -110,6 +112,7 @@ final class AuditLoop implements Runnable {
         } finally {
             new ArrayList<>(inFlight.keySet()).forEach(assignments::settleQuietly);
             consumer.close(Duration.ofSeconds(5));
+            policies.close();
             endOffsets.close();
             status = "stopped";
         }
@@ -128,8 +131,15 @@ final class AuditLoop implements Runnable {
         if (!unpositioned.isEmpty()) {
             assignments.position(new ArrayList<>(unpositioned));
         }
-        // Partitions of a topic whose state is lost stay paused until it is re-audited.
-        consumer.resume(consumer.paused().stream().filter(tp -> !assignments.halted(tp.topic())).toList());
+        // Partitions of a topic whose state is lost stay paused until it is re-audited; those of a topic whose
+        // cleanup policy is not known yet, until it is (a compacted topic audited as plain would report losses).
+        consumer.resume(consumer.paused().stream().filter(tp -> !assignments.halted(tp.topic())
+                && policies.get(tp.topic()) != null).toList());
+        List<TopicPartition> policyUnknown = consumer.assignment().stream()
+                .filter(tp -> policies.get(tp.topic()) == null).toList();
+        if (!policyUnknown.isEmpty()) {
+            consumer.pause(policyUnknown);
+        }
         ConsumerRecords<byte[], byte[]> records;
         try {
             records = consumer.poll(tick);
@@ -146,10 +156,12 @@ final class AuditLoop implements Runnable {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         for (TopicAuditor auditor : auditors.values()) {
             Map<Integer, List<ConsumerRecord<byte[], byte[]>>> batch = byTopic.getOrDefault(auditor.topic(), Map.of());
-            if (auditor.partitions().isEmpty() || (batch.isEmpty() && !isTick)
+            LogPolicy policy = policies.get(auditor.topic());
+            if (auditor.partitions().isEmpty() || (batch.isEmpty() && !isTick) || policy == null
                     || auditor.identity().status() != TopicIdentity.Status.OK) {
                 continue;
             }
+            auditor.policy(policy);
             // Caught-up partitions are confirmed on ticks only (one ListOffsets request); between ticks progress
             // follows the records' timestamps.
             Map<Integer, Long> upTo = isTick ? caughtUp(auditor) : Map.of();

@@ -1,6 +1,9 @@
 package io.seqaudit.audit;
 
+import io.seqaudit.sequence.Arrival;
 import io.seqaudit.sequence.StreamState;
+import io.seqaudit.state.CoverageReason;
+import io.seqaudit.state.CoverageRecord;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
@@ -35,6 +38,10 @@ final class AuditedTopic {
     private Map<Integer, Long> topicProgress = Map.of();
     private int partitionCount;
     private boolean joinedLate;
+    private LogPolicy policy = LogPolicy.DELETE;
+    /** Partition → streams last active before this progress time may have lost records unread (coverage gaps). */
+    private final Map<Integer, Long> retentionMarks = new HashMap<>();
+    private long retentionMarkAny = Arrival.GUARDED;
 
     AuditedTopic(String topic, StateStore store, AuditSettings settings) {
         this.topic = topic;
@@ -77,6 +84,9 @@ final class AuditedTopic {
         }
         topicProgress = progress;
         joinedLate = covers.values().stream().anyMatch(c -> c > 0);
+        retentionMarks.clear();
+        retentionMarkAny = Arrival.GUARDED;
+        store.hashAll(layout.topicLevel().coverage()).values().forEach(j -> mark(CoverageRecord.fromJson(j)));
         Map<Integer, Long> result = new HashMap<>();
         for (int p : partitions) {
             PartitionBook b = new PartitionBook(layout.shards());
@@ -89,6 +99,48 @@ final class AuditedTopic {
         }
         reloadStreams();
         return result;
+    }
+
+    void policy(LogPolicy policy) {
+        this.policy = policy;
+    }
+
+    /** Why seqs skipped by an unguarded stream are not audited: compaction on a compacted topic, else retention. */
+    CoverageReason uncoveredReason() {
+        return policy.compacted() ? CoverageReason.COMPACTED : CoverageReason.RETENTION;
+    }
+
+    /**
+     * The progress time before which a stream's previous record cannot vouch for the log after it (see
+     * {@link Arrival#unguardedBefore()}): the topic's compaction window and the partition's coverage gaps.
+     *
+     * @param anyPartition for a stream that spans partitions: every partition's coverage gaps count
+     */
+    long unguardedBefore(int partition, boolean anyPartition, long now) {
+        long mark = anyPartition ? retentionMarkAny : retentionMarks.getOrDefault(partition, Arrival.GUARDED);
+        return Math.max(policy.unguardedBefore(now), mark);
+    }
+
+    /**
+     * Records a coverage gap found on an assigned partition: offsets {@code from..to} were deleted before they
+     * were read. Written to Redis at once (the same gap found again after a crash overwrites itself); the streams
+     * last seen before the partition's progress now skip the seqs they lost in it as not audited.
+     *
+     * @throws io.seqaudit.state.StateUnavailableException when Redis fails (the loop retries from the stored offsets)
+     */
+    CoverageRecord coverageGap(int partition, long from, long to, long now) {
+        PartitionBook b = books.get(partition);
+        long progress = b == null ? topicProgress.getOrDefault(partition, 0L) : b.progress();
+        CoverageRecord r = new CoverageRecord(topic, partition, from, to, CoverageReason.RETENTION,
+                java.time.Instant.ofEpochMilli(now).toString(), progress + 1);
+        store.hashPut(layout.topicLevel().coverage(), r.field(), r.toJson());
+        mark(r);
+        return r;
+    }
+
+    private void mark(CoverageRecord r) {
+        retentionMarks.merge(r.partition(), r.unguardedBefore(), Math::max);
+        retentionMarkAny = Math.max(retentionMarkAny, r.unguardedBefore());
     }
 
     /** The leader epoch of the last record applied on a partition, or -1. */

@@ -67,11 +67,13 @@ public class AuditorService {
         this.auditors = Map.copyOf(auditors);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
                 new ByteArrayDeserializer(), new SkippingDeserializer());
-        EndOffsets endOffsets = new EndOffsets(kafka.admin(), a.tick());
+        org.apache.kafka.clients.admin.Admin admin = kafka.admin();
+        EndOffsets endOffsets = new EndOffsets(admin, a.tick());
+        LogPolicies policies = new LogPolicies(admin, config.topics());
         reachability = new Reachability(metrics,
                 kafka.settings(KafkaClients.Kind.CONSUMER).getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
                 ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class).orElse("?"));
-        loop = new AuditLoop(consumer, endOffsets, reader, redisSettings, config.state().settingsCheck(), auditors,
+        loop = new AuditLoop(consumer, endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
                 metrics, reachability, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();

@@ -115,10 +115,12 @@ final class BatchAuditor {
             PartitionBook b = e.getValue();
             List<ConsumerRecord<byte[], byte[]>> list = records.getOrDefault(p, List.of());
             long progress = b.progress();
+            long unguarded = state.unguardedBefore(p, false, now);
+            long unguardedAny = state.unguardedBefore(p, true, now);
             for (ConsumerRecord<byte[], byte[]> rec : list) {
                 // A producer clock ahead of ours must not fast-forward the grace windows.
                 progress = Math.max(progress, Math.min(rec.timestamp(), now));
-                auditRecord(rec, b, progress, work, cps);
+                auditRecord(rec, b, progress, unguarded, unguardedAny, work, cps);
             }
             Long readUpTo = caughtUp.get(p);
             if (readUpTo != null) {
@@ -149,8 +151,8 @@ final class BatchAuditor {
         }
     }
 
-    private void auditRecord(ConsumerRecord<byte[], byte[]> rec, PartitionBook book, long progress, BatchWork work,
-            List<Checkpoint> cps) {
+    private void auditRecord(ConsumerRecord<byte[], byte[]> rec, PartitionBook book, long progress, long unguarded,
+            long unguardedAny, BatchWork work, List<Checkpoint> cps) {
         Stamp stamp = HeaderParser.parse(rec.headers());
         if (!stamp.valid()) {
             int shard = layout.shardOfPartition(rec.partition());
@@ -184,15 +186,19 @@ final class BatchAuditor {
         Position at = new Position(rec.partition(), rec.offset());
         boolean takeFromFirstSeen = state.joinedLate()
                 || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
-        // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
         boolean replay = stamp.replay();
-        Observation o = detector.observe(t.state,
-                new Arrival(stamp.seq(), at, progress, takeFromFirstSeen, rec.key() == null, replay));
+        // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
+        boolean anyPartition = rec.key() == null;
+        Observation o = detector.observe(t.state, new Arrival(stamp.seq(), at, progress, takeFromFirstSeen,
+                anyPartition, replay, anyPartition || t.state.multiPartition() ? unguardedAny : unguarded));
         if (o.verdict().reason() != null) {
             work.invalid(shard, o.verdict().reason());
             return;
         }
         work.count(shard, o.outcome());
+        if (o.outcome() == Outcome.RESUMED) {
+            work.counts(shard).uncovered(state.uncoveredReason(), o.verdict().opened().size());
+        }
         if (PRESENT.contains(o.outcome())) {
             work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
         }

@@ -4,6 +4,7 @@ import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.Checkpoint;
+import io.seqaudit.state.CoverageReason;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.Journal;
@@ -80,7 +81,13 @@ final class BatchWork {
             return out;
         }
         final Map<String, Long> invalidReasons = new HashMap<>();
+        /** Seqs skipped without being audited (records removed before they were read), by reason. */
+        final Map<CoverageReason, Long> uncovered = new EnumMap<>(CoverageReason.class);
         long lostSeqs;
+
+        void uncovered(CoverageReason reason, long seqs) {
+            uncovered.merge(reason, seqs, Long::sum);
+        }
     }
 
     final Map<FieldKey, Touched> touched = new LinkedHashMap<>();
@@ -186,6 +193,7 @@ final class BatchWork {
             Checkpoint cp = shards.get(shard);
             c.outcomes().forEach((o, n) -> cp.add("records:" + o.tag(), n));
             c.invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
+            c.uncovered.forEach((r, n) -> cp.add("uncovered:" + r.tag(), n));
             cp.add("lost_total", c.lostSeqs);
         });
     }

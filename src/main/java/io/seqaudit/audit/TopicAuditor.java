@@ -82,6 +82,16 @@ final class TopicAuditor {
         return state.leaderEpoch(partition);
     }
 
+    /** How the broker may remove the topic's records (read in the background; set before each batch). */
+    void policy(LogPolicy policy) {
+        state.policy(policy);
+    }
+
+    /** Records offsets {@code from..to} of a partition as deleted before they were read (see AuditedTopic). */
+    io.seqaudit.state.CoverageRecord coverageGap(int partition, long from, long to, long now) {
+        return state.coverageGap(partition, from, to, now);
+    }
+
     /** Records where auditing of a partition without stored offset starts (its coverage start). */
     void startAt(int partition, long position) {
         state.startAt(partition, position);
@@ -244,7 +254,7 @@ final class TopicAuditor {
     private void count(int shard, BatchWork work) {
         BatchWork.ShardCounts c = work.counts.get(shard);
         if (c != null) {
-            metrics.recorded(topic, c.outcomes(), c.invalidReasons, c.lostSeqs);
+            metrics.recorded(topic, c.outcomes(), c.invalidReasons, c.uncovered, c.lostSeqs);
         }
     }
 

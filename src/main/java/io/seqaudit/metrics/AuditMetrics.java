@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.seqaudit.sequence.InvalidReasons;
 import io.seqaudit.sequence.Outcome;
+import io.seqaudit.state.CoverageReason;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -94,6 +95,7 @@ public class AuditMetrics {
         final Counter truncatedRecords;
         final Counter reopenedSeqs;
         final Counter coverageGaps;
+        final Map<CoverageReason, Counter> uncovered = new EnumMap<>(CoverageReason.class);
 
         TopicMeters(String topic) {
             for (Outcome o : Outcome.values()) {
@@ -123,6 +125,12 @@ public class AuditMetrics {
             reopenedSeqs = Counter.builder("seqaudit.reopened.seqs")
                     .description("Seqs made suspected again because a truncation removed their record")
                     .tag("topic", topic).register(registry);
+            for (CoverageReason r : CoverageReason.values()) {
+                uncovered.put(r, Counter.builder("seqaudit.uncovered.seqs").description("Seqs skipped without being "
+                        + "audited: their records left the log before the auditor read them (compacted, or deleted by "
+                        + "retention); never reported lost").tag("topic", topic).tag("reason", r.tag())
+                        .register(registry));
+            }
             coverageGaps = Counter.builder("seqaudit.coverage.gap.records").baseUnit("records")
                     .description("Records deleted (retention) before the auditor read them: never audited")
                     .tag("topic", topic).register(registry);
@@ -146,8 +154,10 @@ public class AuditMetrics {
     }
 
     /** Counts the verdicts of one applied checkpoint. */
-    public void recorded(String topic, Map<Outcome, Long> outcomes, Map<String, Long> invalidReasons, long lostSeqs) {
+    public void recorded(String topic, Map<Outcome, Long> outcomes, Map<String, Long> invalidReasons,
+            Map<CoverageReason, Long> uncovered, long lostSeqs) {
         TopicMeters m = meters(topic);
+        uncovered.forEach((r, n) -> m.uncovered.get(r).increment(n));
         outcomes.forEach((o, n) -> m.outcomes.get(o).increment(n));
         invalidReasons.forEach((r, n) -> {
             Counter c = m.invalid.get(r);

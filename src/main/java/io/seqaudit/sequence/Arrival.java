@@ -12,24 +12,35 @@ package io.seqaudit.sequence;
  * @param anyPartition whether the stream's records may be on any partition whatever was seen so far (the null key:
  *        the partitioner spreads it); its grace windows are then bounded by the slowest partition
  * @param replay whether the record carries {@code seqaudit-replay} (republished by a replay)
+ * @param unguardedBefore the progress time before which the auditor cannot vouch that it read every record of the
+ *        log up to this one: a stream last active before it may have had records removed unread (compacted, or
+ *        deleted by retention before the auditor got to them), so the seqs it skipped are not audited
+ *        ({@link Outcome#RESUMED}) rather than suspected; {@link #GUARDED} when every record was readable
  */
 public record Arrival(long seq, Position at, long progress, boolean takeFromFirstSeen, boolean anyPartition,
-        boolean replay) {
+        boolean replay, long unguardedBefore) {
+
+    /** The value of {@link #unguardedBefore} when the log held every record the auditor read past. */
+    public static final long GUARDED = Long.MIN_VALUE;
 
     /** An ordinary record: its stream is seen from the start, on the partition it was read from, not a replay. */
     public static Arrival of(long seq, Position at, long progress) {
-        return new Arrival(seq, at, progress, false, false, false);
+        return new Arrival(seq, at, progress, false, false, false, GUARDED);
     }
 
     public Arrival withTakeFromFirstSeen(boolean take) {
-        return new Arrival(seq, at, progress, take, anyPartition, replay);
+        return new Arrival(seq, at, progress, take, anyPartition, replay, unguardedBefore);
     }
 
     public Arrival withAnyPartition(boolean any) {
-        return new Arrival(seq, at, progress, takeFromFirstSeen, any, replay);
+        return new Arrival(seq, at, progress, takeFromFirstSeen, any, replay, unguardedBefore);
     }
 
     public Arrival withReplay(boolean replayed) {
-        return new Arrival(seq, at, progress, takeFromFirstSeen, anyPartition, replayed);
+        return new Arrival(seq, at, progress, takeFromFirstSeen, anyPartition, replayed, unguardedBefore);
+    }
+
+    public Arrival withUnguardedBefore(long before) {
+        return new Arrival(seq, at, progress, takeFromFirstSeen, anyPartition, replay, before);
     }
 }

@@ -11,6 +11,12 @@ public enum Outcome {
     IN_ORDER,
     /** Beyond the next expected seq: the skipped seqs open a suspected gap. */
     OUT_OF_ORDER,
+    /**
+     * Beyond the next expected seq, but the records between this one and its stream's previous one were not all
+     * readable (compacted away, or deleted by retention before the auditor read them): the skipped seqs are not
+     * audited, counted as a coverage gap, never suspected or lost.
+     */
+    RESUMED,
     /** Fills a seq that was missing (suspected or already lost). */
     LATE,
     /** A seq of this stream that was already seen, at another offset. */

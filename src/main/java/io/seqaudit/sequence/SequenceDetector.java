@@ -58,7 +58,7 @@ public final class SequenceDetector {
                 return new Observation(new Verdict(Outcome.REPLAY_SUPERSEDED, null, null, null, null), null);
             }
         }
-        Observation o = decide(state, seq, a.at(), a.progress(), a.takeFromFirstSeen());
+        Observation o = decide(state, seq, a.at(), a.progress(), a.takeFromFirstSeen(), a.unguardedBefore());
         if (a.anyPartition() && o.verdict().reason() == null && !state.isNew()) {
             // The partitioner spreads a null key: its grace windows follow the slowest partition, so an auditor
             // reading a backlog one partition ahead of another never confirms seqs waiting in the other.
@@ -81,21 +81,30 @@ public final class SequenceDetector {
         return false;
     }
 
-    private Observation decide(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
+    private Observation decide(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen,
+            long unguardedBefore) {
         if (seq < 0) {
             throw new IllegalArgumentException("negative seq " + seq);
         }
         if (state.isNew()) {
-            return first(state, seq, at, progress, takeFromFirstSeen);
+            // A stream first seen at n > 0 where records may have been removed unread: its start is not knowable.
+            return first(state, seq, at, progress, takeFromFirstSeen || unguardedBefore != Arrival.GUARDED);
         }
         if (seq > state.high() + 1 && seq - state.high() - 1 > maxJump) {
             return new Observation(Verdict.invalid(SEQ_JUMP), null);
         }
+        // Read before touch(): whether the stream's previous record predates what the auditor can vouch for.
+        boolean unguarded = state.lastActivity() < unguardedBefore;
         state.seenOn(at.partition());
         state.touch(progress);
         if (seq == state.high() + 1) {
             accept(state, seq, at);
             return new Observation(Verdict.IN_ORDER, null);
+        }
+        if (seq > state.high() && unguarded) {
+            MissingRange skipped = new MissingRange(state.high() + 1, seq - 1, progress, 0);
+            accept(state, seq, at);
+            return new Observation(new Verdict(Outcome.RESUMED, skipped, null, null, null), null);
         }
         if (seq > state.high()) {
             MissingRange gap = new MissingRange(state.high() + 1, seq - 1, progress, 0);

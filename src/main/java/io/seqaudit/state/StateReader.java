@@ -101,6 +101,15 @@ public class StateReader {
         return out;
     }
 
+    /** The topic's coverage gaps (records deleted before they were audited), by partition and first offset. */
+    public List<CoverageRecord> coverage(String topic) {
+        List<CoverageRecord> out = new ArrayList<>();
+        store.hashAll(layout(topic).topicLevel().coverage()).values().forEach(j -> out.add(CoverageRecord.fromJson(j)));
+        out.sort(java.util.Comparator.comparingInt(CoverageRecord::partition)
+                .thenComparingLong(CoverageRecord::fromOffset));
+        return out;
+    }
+
     /** The log truncations the auditor handled, newest first, as stored JSON. */
     public List<String> truncations(String topic) {
         return store.listHead(layout(topic).topicLevel().truncations(), 100);

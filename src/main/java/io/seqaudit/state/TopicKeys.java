@@ -96,6 +96,14 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("journal");
     }
 
+    /**
+     * Coverage gaps: {@code <partition>:<fromOffset>} → JSON of a {@link CoverageRecord} (records removed before
+     * the auditor read them; topic-level: kept in shard 0, deleted with the state by a re-audit).
+     */
+    public String coverage() {
+        return key("coverage");
+    }
+
     /** Log truncations the auditor handled, newest first (topic-level: kept in shard 0). */
     public String truncations() {
         return key("truncations");
@@ -122,8 +130,13 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
                 producerEpochs(), expired(), meta(), leaderEpochs(), journal());
     }
 
-    /** Every key of the shard's audit state (what a re-audit deletes; replays and re-audits stay). */
+    /**
+     * Every key of the shard's audit state (what a re-audit deletes; replays and re-audits stay): the checkpoint's
+     * keys, in its order (the scripts find the meta key at index 11), then the coverage gaps.
+     */
     public List<String> stateKeys() {
-        return checkpointKeys();
+        List<String> keys = new java.util.ArrayList<>(checkpointKeys());
+        keys.add(coverage());
+        return keys;
     }
 }

@@ -32,6 +32,50 @@ class SequenceDetectorTest {
         return new MissingRange(from, to, openedAt, 0);
     }
 
+    /** Feeds one record whose log before it the auditor cannot vouch for, for streams last active before {@code mark}. */
+    private Observation feedUnguarded(long seq, long progress, long mark) {
+        return detector.observe(state, Arrival.of(seq, new Position(0, offset++), progress).withUnguardedBefore(mark));
+    }
+
+    @Test
+    void seqsSkippedAcrossRecordsRemovedUnreadAreNotAuditedNeverSuspected() {
+        for (long seq = 0; seq < 5; seq++) {
+            feed(seq, T0);
+        }
+        long resumedAt = T0 + 10;
+        Observation o = feedUnguarded(9, resumedAt, T0 + 1); // the stream's last record (T0) predates the mark
+
+        assertThat(o.outcome()).isEqualTo(Outcome.RESUMED);
+        assertThat(o.verdict().opened()).as("the seqs skipped without audit").isEqualTo(suspected(5, 8, resumedAt));
+        assertThat(state.missing()).as("nothing suspected, so nothing can turn lost").isEmpty();
+        assertThat(state.nextExpected()).isEqualTo(10);
+        detector.promote(state, resumedAt + GRACE * 10);
+        assertThat(state.missingCount(true)).isZero();
+
+        Observation later = feedUnguarded(12, resumedAt + 1, T0 + 1);
+        assertThat(later.outcome()).as("the stream was active after the mark: a gap is a gap again")
+                .isEqualTo(Outcome.OUT_OF_ORDER);
+        assertThat(state.missing()).containsExactly(suspected(10, 11, resumedAt + 1));
+    }
+
+    @Test
+    void aStreamFirstSeenPastSeqZeroWhereRecordsMayHaveBeenRemovedIsTakenFromThere() {
+        assertThat(feedUnguarded(7, T0, Long.MAX_VALUE).outcome()).isEqualTo(Outcome.JOINED_LATE);
+        assertThat(state.start()).isEqualTo(7);
+        assertThat(state.missing()).isEmpty();
+        assertThat(feedUnguarded(8, T0, Long.MAX_VALUE).outcome()).as("in order needs no guarantee")
+                .isEqualTo(Outcome.IN_ORDER);
+    }
+
+    @Test
+    void aGuardedArrivalOpensASuspectedGapAsAlways() {
+        feed(0, T0);
+        Observation o = detector.observe(state, Arrival.of(3, new Position(0, offset++), T0)
+                .withUnguardedBefore(Arrival.GUARDED));
+        assertThat(o.outcome()).isEqualTo(Outcome.OUT_OF_ORDER);
+        assertThat(state.missing()).containsExactly(suspected(1, 2, T0));
+    }
+
     @Test
     void truncatedSeqsBecomeOneSuspectedRangeThenLostAfterGraceUnlessSentAgain() {
         for (long seq = 0; seq < 10; seq++) {
