@@ -93,7 +93,10 @@ final class Assignments implements ConsumerRebalanceListener {
             } else {
                 // Stored first (throws if Redis fails: the loop then retries from the stored offsets and finds the
                 // same gap again), so that no stream reads past it before its records are known to be gone.
-                auditor.coverageGap(tp.partition(), position, start - 1, System.currentTimeMillis());
+                if (auditor.coverageGap(tp.partition(), position, start - 1, System.currentTimeMillis()) == null) {
+                    consumer.seek(tp, start); // found and reported before
+                    continue;
+                }
                 metrics.coverageGap(tp.topic(), start - position);
                 LOG.warnf("Topic %s partition %d: offsets %d..%d were deleted (retention) before the auditor read "
                         + "them: not audited (a coverage gap, GET /api/v1/coverage); seqs that streams skip across "

@@ -126,6 +126,8 @@ final class AuditedTopic {
      * were read. Written to Redis at once (the same gap found again after a crash overwrites itself); the streams
      * last seen before the partition's progress now skip the seqs they lost in it as not audited.
      *
+     * @return the gap, or null when this very gap was recorded before (found again after a crash or a rebalance
+     *         that came before the next checkpoint): to be counted and reported once
      * @throws io.seqaudit.state.StateUnavailableException when Redis fails (the loop retries from the stored offsets)
      */
     CoverageRecord coverageGap(int partition, long from, long to, long now) {
@@ -133,7 +135,14 @@ final class AuditedTopic {
         long progress = b == null ? topicProgress.getOrDefault(partition, 0L) : b.progress();
         CoverageRecord r = new CoverageRecord(topic, partition, from, to, CoverageReason.RETENTION,
                 java.time.Instant.ofEpochMilli(now).toString(), progress + 1);
-        store.hashPut(layout.topicLevel().coverage(), r.field(), r.toJson());
+        String key = layout.topicLevel().coverage();
+        String known = store.hashGet(key, r.field());
+        CoverageRecord before = known == null ? null : CoverageRecord.fromJson(known);
+        if (before != null && before.toOffset() == to) {
+            mark(before);
+            return null;
+        }
+        store.hashPut(key, r.field(), r.toJson());
         mark(r);
         return r;
     }
