@@ -48,6 +48,7 @@ public class AuditReader {
         long suspected = 0;
         long lost = 0;
         long lostTotal = 0;
+        long aborted = 0;
         long streams = 0;
         for (SummaryView t : topics.values()) {
             t.records().forEach((k, v) -> records.merge(k, v, Long::sum));
@@ -56,9 +57,10 @@ public class AuditReader {
             suspected += t.suspected();
             lost += t.lost();
             lostTotal += t.lostTotal();
+            aborted += t.aborted();
             streams += t.streams();
         }
-        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, streams, topics);
+        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, aborted, streams, topics);
     }
 
     private SummaryView topicSummary(String topic) {
@@ -77,6 +79,7 @@ public class AuditReader {
         });
         return new SummaryView(records, invalid, uncovered, totals.getOrDefault("missing:suspected", 0L),
                 totals.getOrDefault("missing:lost", 0L), totals.getOrDefault("lost_total", 0L),
+                totals.getOrDefault("aborted_total", 0L),
                 totals.getOrDefault("streams", 0L), null);
     }
 

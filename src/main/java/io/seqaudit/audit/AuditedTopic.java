@@ -96,6 +96,9 @@ final class AuditedTopic {
             b.leaderEpoch(epochs.getOrDefault(p, -1L).intValue());
             books.put(p, b);
             result.put(p, b.fresh() ? null : b.resumeAt());
+            if (!b.fresh()) {
+                b.startsAt(b.resumeAt());
+            }
         }
         reloadStreams();
         return result;
@@ -162,6 +165,7 @@ final class AuditedTopic {
     void startAt(int partition, long position) {
         PartitionBook b = books.get(partition);
         if (b != null && b.cover() < 0) {
+            b.startsAt(position);
             b.cover(position, true);
             joinedLate |= position > 0;
         }

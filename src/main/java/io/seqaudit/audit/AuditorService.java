@@ -41,6 +41,8 @@ public class AuditorService {
     private volatile Map<String, TopicAuditor> auditors = Map.of();
     private volatile Thread thread;
     private volatile Reachability reachability;
+    /** Used by the consumer thread only; closed once it has stopped. */
+    private volatile UncommittedRecords uncommitted;
 
     public AuditorService(SeqauditConfig config, StateStore store, StateReader reader, RedisSettings redisSettings,
             AuditMetrics metrics, KafkaClients kafka) {
@@ -61,8 +63,10 @@ public class AuditorService {
         SeqauditConfig.Audit a = config.audit();
         SequenceDetector detector = new SequenceDetector(a.maxJump(), a.maxRanges(), config.grace());
         Map<String, TopicAuditor> auditors = new HashMap<>();
+        uncommitted = new UncommittedRecords(kafka.settings(KafkaClients.Kind.CONSUMER));
         for (String topic : config.topics()) {
-            auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, AuditSettings.of(config)));
+            auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, AuditSettings.of(config),
+                    uncommitted));
         }
         this.auditors = Map.copyOf(auditors);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
@@ -141,6 +145,7 @@ public class AuditorService {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            uncommitted.close();
         }
     }
 }

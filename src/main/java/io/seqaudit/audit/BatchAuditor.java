@@ -34,6 +34,9 @@ final class BatchAuditor {
     private static final Set<Outcome> PRESENT = java.util.EnumSet.of(Outcome.IN_ORDER, Outcome.OUT_OF_ORDER,
             Outcome.LATE, Outcome.JOINED_LATE, Outcome.REPLAYED);
 
+    /** How far back an aborted record is looked for when the stream's previous position is not known. */
+    static final long ABORT_SCAN_RECORDS = 10_000;
+
     private final AuditedTopic state;
     private final StateStore store;
     private final SequenceDetector detector;
@@ -49,9 +52,11 @@ final class BatchAuditor {
     private final JournalBook journal;
     private final TopicLayout layout;
     private final String topic;
+    private final UncommittedReader uncommitted;
 
     BatchAuditor(AuditedTopic state, StateStore store, SequenceDetector detector, TopicIdentity identity,
-            AuditSettings settings) {
+            AuditSettings settings, UncommittedReader uncommitted) {
+        this.uncommitted = uncommitted;
         this.state = state;
         this.store = store;
         this.detector = detector;
@@ -78,6 +83,9 @@ final class BatchAuditor {
         List<Checkpoint> cps = new ArrayList<>(layout.shards());
         layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
         audit(records, caughtUp, positions, now, work, cps);
+        if (!work.abortCandidates.isEmpty()) {
+            closeAborted(work);
+        }
         if (records.isEmpty()) {
             upkeep.compactIdle(work, books, p -> progressOf(work, p));
             upkeep.sweep(work, books, p -> progressOf(work, p), now);
@@ -120,6 +128,7 @@ final class BatchAuditor {
             for (ConsumerRecord<byte[], byte[]> rec : list) {
                 // A producer clock ahead of ours must not fast-forward the grace windows.
                 progress = Math.max(progress, Math.min(rec.timestamp(), now));
+                b.read(rec.offset());
                 auditRecord(rec, b, progress, unguarded, unguardedAny, work, cps);
             }
             Long readUpTo = caughtUp.get(p);
@@ -189,6 +198,10 @@ final class BatchAuditor {
         boolean replay = stamp.replay();
         // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
         boolean anyPartition = rec.key() == null;
+        // Where the stream's previous record was, looked up only when this record opens a gap: the range an
+        // aborted transaction's records could be in.
+        Position previous = !t.state.isNew() && stamp.seq() > t.state.high() + 1 && !replay
+                ? t.state.recent().find(t.state.high()) : null;
         Observation o = detector.observe(t.state, new Arrival(stamp.seq(), at, progress, takeFromFirstSeen,
                 anyPartition, replay, anyPartition || t.state.multiPartition() ? unguardedAny : unguarded));
         if (o.verdict().reason() != null) {
@@ -196,6 +209,9 @@ final class BatchAuditor {
             return;
         }
         work.count(shard, o.outcome());
+        if (o.outcome() == Outcome.OUT_OF_ORDER && o.verdict().opened() != null) {
+            mayBeAborted(t, rec, stamp, book, previous, o.verdict().opened(), work);
+        }
         if (o.outcome() == Outcome.RESUMED) {
             work.counts(shard).uncovered(state.uncoveredReason(), o.verdict().opened().size());
         }
@@ -209,6 +225,48 @@ final class BatchAuditor {
         if (o.forgotten() != null) {
             cps.get(shard).add("forgotten", o.forgotten().size());
         }
+    }
+
+    /**
+     * Notes a gap whose seqs may be records of an aborted transaction: the auditor reads read_committed, so those
+     * never reach it, but its consumer skipped offsets between the stream's previous record and this one (or that
+     * stretch is not known: the previous record is forgotten, or was read before this auditor started).
+     */
+    private void mayBeAborted(BatchWork.Touched t, ConsumerRecord<byte[], byte[]> rec, Stamp stamp, PartitionBook book,
+            Position previous, MissingRange gap, BatchWork work) {
+        boolean samePartition = previous != null && previous.partition() == rec.partition();
+        if (samePartition && !book.maySkipAfter(previous.offset())) {
+            return; // every offset in between was a record read: nothing aborted can hide there
+        }
+        long from = samePartition ? previous.offset() + 1 : Math.max(0, rec.offset() - ABORT_SCAN_RECORDS);
+        work.abortCandidates.add(new BatchWork.AbortCandidate(t, rec.key(), stamp.producer(), stamp.epoch(), gap,
+                rec.partition(), from, rec.offset()));
+    }
+
+    /**
+     * Reads, as they are in the log (read_uncommitted), the ranges where this batch's new gaps could hide aborted
+     * records, and closes the missing seqs found there as aborted: present in the log yet never read committed.
+     */
+    private void closeAborted(BatchWork work) {
+        Map<Integer, long[]> ranges = new HashMap<>();
+        for (BatchWork.AbortCandidate c : work.abortCandidates) {
+            ranges.merge(c.partition(), new long[] {c.from(), c.to()},
+                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+        }
+        ranges.forEach((p, r) -> {
+            for (ConsumerRecord<byte[], byte[]> rec : uncommitted.read(
+                    new org.apache.kafka.common.TopicPartition(topic, p), r[0], r[1])) {
+                Stamp stamp = HeaderParser.parse(rec.headers());
+                if (!stamp.valid()) {
+                    continue;
+                }
+                for (BatchWork.AbortCandidate c : work.abortCandidates) {
+                    if (c.holds(rec, stamp) && detector.abort(c.stream().state, stamp.seq())) {
+                        work.counts(c.stream().shard).abortedSeqs++;
+                    }
+                }
+            }
+        });
     }
 
     /** Confirms losses whose grace ran out, for open streams homed here and streams this batch touched. */

@@ -3,7 +3,9 @@ package io.seqaudit.audit;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
+import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.state.Checkpoint;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import io.seqaudit.state.CoverageReason;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.GapRecord;
@@ -84,6 +86,8 @@ final class BatchWork {
         /** Seqs skipped without being audited (records removed before they were read), by reason. */
         final Map<CoverageReason, Long> uncovered = new EnumMap<>(CoverageReason.class);
         long lostSeqs;
+        /** Missing seqs found in aborted transactions, closed. */
+        long abortedSeqs;
 
         void uncovered(CoverageReason reason, long seqs) {
             uncovered.merge(reason, seqs, Long::sum);
@@ -103,6 +107,24 @@ final class BatchWork {
     final Map<Integer, Map<Integer, List<Journal.Entry>>> journal = new HashMap<>();
     /** What this batch writes to the journal: per shard and partition, the segment added and those deleted. */
     final List<JournalWrite> journalWrites = new ArrayList<>();
+
+    /** Gaps opened by this batch whose seqs may sit in aborted transactions (see BatchAuditor). */
+    final List<AbortCandidate> abortCandidates = new ArrayList<>(0);
+
+    /**
+     * A gap of a stream, and the offsets of its partition ({@code from} up to {@code to}, exclusive) where records of
+     * an aborted transaction carrying its seqs could be.
+     */
+    record AbortCandidate(Touched stream, byte[] key, String producer, long epoch, MissingRange gap, int partition,
+            long from, long to) {
+
+        /** Whether a record read uncommitted carries one of this gap's seqs, for this stream, in range. */
+        boolean holds(ConsumerRecord<byte[], byte[]> rec, Stamp stamp) {
+            return rec.partition() == partition && rec.offset() >= from && rec.offset() < to
+                    && gap.contains(stamp.seq()) && stamp.epoch() == epoch && stamp.producer().equals(producer)
+                    && Arrays.equals(rec.key(), key);
+        }
+    }
 
     /** One shard's journal change for one partition. */
     record JournalWrite(int shard, int partition, Journal.Segment added, List<Journal.Segment> deleted) {
@@ -195,6 +217,7 @@ final class BatchWork {
             c.invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
             c.uncovered.forEach((r, n) -> cp.add("uncovered:" + r.tag(), n));
             cp.add("lost_total", c.lostSeqs);
+            cp.add("aborted_total", c.abortedSeqs);
         });
     }
 

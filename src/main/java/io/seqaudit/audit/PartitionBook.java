@@ -14,6 +14,15 @@ final class PartitionBook {
     private long cover = -1;
     private boolean coverNew;
     private int leaderEpoch = -1;
+    /** The offset from which this auditor saw every offset its consumer skipped (the position it started at). */
+    private long knownFrom = Long.MAX_VALUE;
+    /** The offset of the last record read, or -1. */
+    private long lastRead = -1;
+    /**
+     * The highest offset the consumer skipped (no record returned for it: a transaction marker, or a record of an
+     * aborted transaction), or -1. Only ever raised, so a batch read again can only make it more cautious.
+     */
+    private long lastSkipped = -1;
 
     PartitionBook(int shards) {
         this.applied = new Long[shards];
@@ -74,6 +83,28 @@ final class PartitionBook {
 
     void coverWritten() {
         coverNew = false;
+    }
+
+    /** Where this auditor starts reading the partition: offsets skipped before it are not known. */
+    void startsAt(long offset) {
+        knownFrom = offset;
+        lastRead = offset - 1;
+    }
+
+    /** Notes a record read; a jump past the last one means the consumer skipped offsets. */
+    void read(long offset) {
+        if (lastRead >= 0 && offset > lastRead + 1) {
+            lastSkipped = Math.max(lastSkipped, offset - 1);
+        }
+        lastRead = offset;
+    }
+
+    /**
+     * Whether the consumer may have skipped an offset after {@code offset} (a record of an aborted transaction
+     * could hide there): it did, or {@code offset} precedes what this auditor has seen.
+     */
+    boolean maySkipAfter(long offset) {
+        return offset < knownFrom || lastSkipped > offset;
     }
 
     int leaderEpoch() {

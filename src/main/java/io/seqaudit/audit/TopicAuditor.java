@@ -49,15 +49,21 @@ final class TopicAuditor {
     private final TopicIdentity identity;
     private long oneAtATimeUntil;
 
+    /** An auditor of a topic without transactions to tell apart (unit tests). */
     TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics,
             AuditSettings settings) {
+        this(topic, store, detector, metrics, settings, UncommittedReader.NONE);
+    }
+
+    TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics,
+            AuditSettings settings, UncommittedReader uncommitted) {
         this.topic = topic;
         this.layout = store.layout(topic);
         this.store = store;
         this.metrics = metrics;
         this.identity = new TopicIdentity(topic, store, layout);
         this.state = new AuditedTopic(topic, store, settings);
-        this.batches = new BatchAuditor(state, store, detector, identity, settings);
+        this.batches = new BatchAuditor(state, store, detector, identity, settings, uncommitted);
         this.truncations = new TruncationHandler(state, store, detector, metrics, identity, settings);
     }
 
@@ -254,7 +260,7 @@ final class TopicAuditor {
     private void count(int shard, BatchWork work) {
         BatchWork.ShardCounts c = work.counts.get(shard);
         if (c != null) {
-            metrics.recorded(topic, c.outcomes(), c.invalidReasons, c.uncovered, c.lostSeqs);
+            metrics.recorded(topic, c.outcomes(), c.invalidReasons, c.uncovered, c.lostSeqs, c.abortedSeqs);
         }
     }
 

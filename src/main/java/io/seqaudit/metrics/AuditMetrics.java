@@ -95,6 +95,7 @@ public class AuditMetrics {
         final Counter truncatedRecords;
         final Counter reopenedSeqs;
         final Counter coverageGaps;
+        final Counter aborted;
         final Map<CoverageReason, Counter> uncovered = new EnumMap<>(CoverageReason.class);
 
         TopicMeters(String topic) {
@@ -131,6 +132,9 @@ public class AuditMetrics {
                         + "retention); never reported lost").tag("topic", topic).tag("reason", r.tag())
                         .register(registry));
             }
+            aborted = Counter.builder("seqaudit.aborted.seqs").description("Missing seqs found in aborted "
+                    + "transactions: the application chose not to publish them; never lost").tag("topic", topic)
+                    .register(registry);
             coverageGaps = Counter.builder("seqaudit.coverage.gap.records").baseUnit("records")
                     .description("Records deleted (retention) before the auditor read them: never audited")
                     .tag("topic", topic).register(registry);
@@ -155,8 +159,9 @@ public class AuditMetrics {
 
     /** Counts the verdicts of one applied checkpoint. */
     public void recorded(String topic, Map<Outcome, Long> outcomes, Map<String, Long> invalidReasons,
-            Map<CoverageReason, Long> uncovered, long lostSeqs) {
+            Map<CoverageReason, Long> uncovered, long lostSeqs, long abortedSeqs) {
         TopicMeters m = meters(topic);
+        m.aborted.increment(abortedSeqs);
         uncovered.forEach((r, n) -> m.uncovered.get(r).increment(n));
         outcomes.forEach((o, n) -> m.outcomes.get(o).increment(n));
         invalidReasons.forEach((r, n) -> {

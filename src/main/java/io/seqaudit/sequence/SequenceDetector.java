@@ -181,6 +181,20 @@ public final class SequenceDetector {
     }
 
     /**
+     * Closes a missing seq whose record the log holds in an aborted transaction: the application chose not to
+     * publish it, so it is neither lost nor, if sent again, a duplicate of anything.
+     *
+     * @return true if the seq was missing (suspected or lost) and is closed now
+     */
+    public boolean abort(StreamState state, long seq) {
+        if (state.isNew() || fill(state.mutableMissing(), seq) == null) {
+            return false;
+        }
+        forgetOldest(state); // closing a seq inside a range splits it: the cap holds here too
+        return true;
+    }
+
+    /**
      * Makes a seq that had arrived missing again, as suspected since {@code progress}: the record that carried it
      * was removed from the log after the auditor read it (a log truncated by an unclean leader election). Merges
      * with an adjacent range opened at the same time, so one truncation makes one range per stream.

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -76,6 +77,7 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
     private final LongAdder stamped = new LongAdder();
     private final LongAdder alreadyStamped = new LongAdder();
     private final LongAdder partiallyStamped = new LongAdder();
+    private final LongAdder abortedUnsent = new LongAdder();
     private final AtomicLong failures = new AtomicLong(); // AtomicLong: its value decides when to log
 
     /**
@@ -181,9 +183,32 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
         }
     }
 
-    /** Nothing to do: the sequence is assigned at send time, whatever the outcome. */
+    /**
+     * The sequence is assigned at send time, whatever the outcome, with one exception: a record failed with
+     * {@link TransactionAbortedException} was still waiting to be sent when its transaction was aborted, so it
+     * never reaches the log, and no record in the log can tell the auditor so. Every stream then moves to a fresh,
+     * higher epoch (starting at seq 0): the aborted seqs become the unseen end of the old epoch's streams, neither
+     * a gap nor lost. (Records of an aborted transaction that did reach the log are found by the auditor itself.)
+     * Called on the producer's I/O thread, or the thread that aborts; never throws.
+     */
     @Override
     public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
+        if (exception instanceof TransactionAbortedException) {
+            State s = state;
+            if (s != null) {
+                try {
+                    abortedUnsent.increment();
+                    s.counters().clear();
+                } catch (RuntimeException e) {
+                    recordFailure(e);
+                }
+            }
+        }
+    }
+
+    /** Records failed unsent because their transaction was aborted (each moved the streams to a fresh epoch). */
+    public long getAbortedUnsentCount() {
+        return abortedUnsent.sum();
     }
 
     /**

@@ -459,7 +459,7 @@ class DeployManifestsTest {
         assertThat(alerts).containsExactlyInAnyOrder("SeqauditMessagesLost", "SeqauditGapsSuspectedTooLong",
                 "SeqauditDuplicateRateHigh", "SeqauditAuditorLagging", "SeqauditAuditorNotConsuming",
                 "SeqauditAuditorDown", "SeqauditReplaysFailing", "SeqauditStateLost", "SeqauditLogTruncated", "SeqauditFailing",
-                "SeqauditRecordsNotAudited", "SeqauditUnreachable", "SeqauditTopicMissing");
+                "SeqauditRecordsNotAudited", "SeqauditUnreachable", "SeqauditTopicMissing", "SeqauditCoverageGap");
     }
 
     /** Per alert, how many promtool evaluations expect it to fire [0] and not to fire [1]. */

@@ -30,6 +30,28 @@ class SequenceStampingInterceptorTest {
     private static final byte[] SOME = "1".getBytes(StandardCharsets.UTF_8);
 
     @Test
+    void recordsAbortedUnsentMoveEveryStreamToAFreshEpochFromSeqZero() {
+        var interceptor = interceptor(SequenceStampingInterceptor.EPOCH_CONFIG, "77");
+        for (int i = 0; i < 3; i++) {
+            interceptor.onSend(record("t1", "a"));
+        }
+        interceptor.onSend(record("t1", "b"));
+        interceptor.onAcknowledgement(null, new java.io.IOException("a failed send that is not an abort"));
+        assertThat(stampOf(interceptor.onSend(record("t1", "a")))).as("other failures change nothing")
+                .isEqualTo(new Stamp(DEFAULT_ID, 77, 3));
+
+        // abortTransaction() fails the records still waiting to be sent: they never reach the log.
+        interceptor.onAcknowledgement(null, new org.apache.kafka.common.errors.TransactionAbortedException("aborted"));
+        interceptor.onAcknowledgement(null, new org.apache.kafka.common.errors.TransactionAbortedException("aborted"));
+
+        Stamp a = stampOf(interceptor.onSend(record("t1", "a")));
+        Stamp b = stampOf(interceptor.onSend(record("t1", "b")));
+        assertThat(a.epoch()).isGreaterThan(77).isEqualTo(b.epoch());
+        assertThat(List.of(a.seq(), b.seq())).containsExactly(0L, 0L);
+        assertThat(interceptor.getAbortedUnsentCount()).isEqualTo(2);
+    }
+
+    @Test
     void stampsConsecutiveSeqsPerKeyStartingAtZero() {
         var interceptor = interceptor(SequenceStampingInterceptor.PRODUCER_ID_CONFIG, "orders-svc-1",
                 SequenceStampingInterceptor.EPOCH_CONFIG, "77");

@@ -96,7 +96,7 @@ public final class DemoReport {
     }
 
     /** The table: injected faults against what the service reports. */
-    public List<Row> rows(FaultPlan plan, long unstamped, long malformed, int duplicatesKept) {
+    public List<Row> rows(FaultPlan plan, long unstamped, long malformed, long aborted, int duplicatesKept) {
         JsonNode s = summary();
         long lostNow = s.path("lost").asLong();
         long everLost = s.path("lostTotal").asLong();
@@ -117,6 +117,8 @@ public final class DemoReport {
         long invalidSeen = s.path("records").path("invalid").asLong();
         rows.add(new Row("unstamped", unstamped, unstampedSeen, unstampedSeen == unstamped));
         rows.add(new Row("malformed headers (invalid)", malformed, invalidSeen, invalidSeen == malformed));
+        long abortedSeen = s.path("aborted").asLong();
+        rows.add(new Row("aborted transactions (aborted, not lost)", aborted, abortedSeen, abortedSeen == aborted));
         rows.add(new Row("still suspected", 0, s.path("suspected").asLong(), s.path("suspected").asLong() == 0));
         return rows;
     }

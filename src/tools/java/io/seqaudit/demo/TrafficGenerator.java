@@ -40,6 +40,8 @@ public final class TrafficGenerator {
                       --late-beyond-rate   share held back until reported lost (default 0.0005)
                       --unstamped          records without headers (default 50)
                       --malformed          records with malformed headers (default 40)
+                      --transactions       transactions of a transactional producer, every other one aborted
+                                           (default 9: 4 aborted; 0 for none)
                       --grace              the service's grace window (default 10s)
                       --threads            sending threads (default 8)
                       --seed               fault placement seed (default 1)""");
@@ -60,12 +62,14 @@ public final class TrafficGenerator {
                 Long.parseLong(o.getOrDefault("seed", "1")));
         int unstamped = Integer.parseInt(o.getOrDefault("unstamped", "50"));
         int malformed = Integer.parseInt(o.getOrDefault("malformed", "40"));
+        int transactions = Integer.parseInt(o.getOrDefault("transactions", "9"));
+        TransactionalTraffic txn = transactions <= 0 ? null : new TransactionalTraffic(transactions, 10, 3);
         System.exit(run(plan, bootstrap, api, token, grace, Integer.parseInt(o.getOrDefault("threads", "8")), unstamped,
-                malformed));
+                malformed, txn));
     }
 
     static int run(FaultPlan plan, String bootstrap, String api, String token, Duration grace, int threads, int unstamped,
-            int malformed) throws Exception {
+            int malformed, TransactionalTraffic txn) throws Exception {
         createTopics(bootstrap, plan);
         DemoReport report = new DemoReport(api, plan.topic(), token);
         long before;
@@ -83,6 +87,9 @@ public final class TrafficGenerator {
             sender.sendAll(threads);
             sender.sendUnstamped(plain, unstamped);
             sender.sendMalformed(plain, malformed);
+            if (txn != null) {
+                txn.send(bootstrap, plan.topic(), "demo-txn-" + ProcessHandle.current().pid());
+            }
             System.out.printf("Sent in %.1f s. Waiting for the grace window (%s) to confirm losses...%n",
                     (System.nanoTime() - t0) / 1e9, grace);
             Set<String> beyond = plan.keySeqs(FaultPlan.Fate.LATE_BEYOND);
@@ -91,13 +98,13 @@ public final class TrafficGenerator {
             sender.sendHeldBeyondGrace();
         }
         long expected = before + plan.keys() * (long) plan.perKey() - plan.total(FaultPlan.Fate.LOST)
-                + plan.total(FaultPlan.Fate.DUPLICATED) + unstamped + malformed;
+                + plan.total(FaultPlan.Fate.DUPLICATED) + unstamped + malformed + (txn == null ? 0 : txn.committed());
         boolean settled = waitFor(() -> report.audited() >= expected
                 && report.summary().path("suspected").asLong() == 0, grace.toMillis() * 3 + 60_000);
         if (!settled) {
             System.out.println("The service did not settle in time: the table shows where it stands.");
         }
-        List<DemoReport.Row> rows = report.rows(plan, unstamped, malformed, 1000);
+        List<DemoReport.Row> rows = report.rows(plan, unstamped, malformed, txn == null ? 0 : txn.aborted(), 1000);
         System.out.println();
         System.out.print(DemoReport.format(rows));
         System.out.println();

@@ -1,0 +1,274 @@
+package io.seqaudit.it;
+
+import static io.seqaudit.it.ApiAuth.asViewer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import io.seqaudit.stamp.SequenceStampingInterceptor;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Transactional producers (issue 15): the seqs of aborted transactions are closed as aborted, never lost; a seq
+ * skipped inside a committed transaction is still lost, a seq sent twice still a duplicate; an open transaction
+ * keeps its seqs from being confirmed lost however long it stays open. Against the real broker and Redis.
+ */
+@QuarkusTest
+@TestProfile(TransactionsTest.Profile.class)
+class TransactionsTest {
+
+    static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    static final String INTERCEPTED = "txn-intercepted-" + RUN;
+    static final String BY_HAND = "txn-by-hand-" + RUN;
+    static final String OPEN = "txn-open-" + RUN;
+    /** Two partitions: a null-key stream spans them. */
+    static final String SPREAD = "txn-spread-" + RUN;
+    static final int TRANSACTIONS = 7; // every other one aborted: 1, 3, 5; the last one commits
+    static final int PER_TRANSACTION = 5;
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("seqaudit.topics", INTERCEPTED + "," + BY_HAND + "," + OPEN + "," + SPREAD, "seqaudit.grace", "2s",
+                    "seqaudit.audit.group-id", "txn-" + RUN, "seqaudit.state.prefix", "txn-" + RUN,
+                    "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(Topics.class));
+        }
+    }
+
+    public static class Topics implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            KafkaSupport.createTopic(INTERCEPTED, 3);
+            KafkaSupport.createTopic(BY_HAND, 3);
+            KafkaSupport.createTopic(OPEN, 1);
+            KafkaSupport.createTopic(SPREAD, 2);
+            return Map.of();
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    /**
+     * The interceptor on a transactional producer that holds records until a commit or a flush (a long linger):
+     * aborting after a flush leaves the records in the log (the auditor finds them, read uncommitted, and closes
+     * their seqs as aborted); aborting without one fails them unsent (the interceptor moves to a fresh epoch, so
+     * the aborted seqs are the unseen end of the old one). Neither is a loss.
+     */
+    @Test
+    void abortedTransactionsOfTheInterceptorAreNeverLost() {
+        int keys = 6;
+        long inLog = 0;
+        long unsent = 0;
+        try (KafkaProducer<String, String> p = transactional("interceptor-" + RUN, true)) {
+            for (int t = 0; t < TRANSACTIONS; t++) {
+                p.beginTransaction();
+                for (int i = 0; i < PER_TRANSACTION; i++) {
+                    for (int k = 0; k < keys; k++) {
+                        p.send(new ProducerRecord<>(INTERCEPTED, "a" + k, "t" + t));
+                    }
+                }
+                if (t % 2 == 0) {
+                    p.commitTransaction();
+                } else if (t == 3) {
+                    p.abortTransaction(); // nothing sent yet: they fail unsent
+                    unsent += (long) PER_TRANSACTION * keys;
+                } else {
+                    p.flush();
+                    p.abortTransaction();
+                    inLog += (long) PER_TRANSACTION * keys;
+                }
+            }
+        }
+        long expectedAborted = inLog;
+        long committed = (long) (TRANSACTIONS - TRANSACTIONS / 2) * PER_TRANSACTION * keys;
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+            JsonPath s = summary(INTERCEPTED);
+            assertThat(s.getLong("records.in_order") + s.getLong("records.out_of_order")).isEqualTo(committed);
+            assertThat(s.getLong("aborted")).isEqualTo(expectedAborted);
+            assertThat(s.getLong("lost") + s.getLong("suspected")).isZero();
+            assertThat(stream(INTERCEPTED, "a0").getList("$")).as("a fresh epoch after the unsent abort").hasSize(2);
+            assertThat(metric("seqaudit_aborted_seqs_total", INTERCEPTED)).isEqualTo((double) expectedAborted);
+        });
+        assertThat(unsent).isPositive();
+    }
+
+    /**
+     * Stamped by hand under the header contract (flush before abort, as the README asks of such clients): every
+     * aborted seq is closed as aborted, a seq skipped inside a committed transaction is lost, one sent twice is a
+     * duplicate.
+     */
+    @Test
+    void aLossOrADuplicateInACommittedTransactionIsStillFoundAmongAbortedOnes() {
+        int keys = 4;
+        long aborted = 0;
+        long[] next = new long[keys];
+        try (KafkaProducer<String, String> p = transactional("by-hand-" + RUN, false)) {
+            for (int t = 0; t < TRANSACTIONS; t++) {
+                p.beginTransaction();
+                for (int i = 0; i < PER_TRANSACTION; i++) {
+                    for (int k = 0; k < keys; k++) {
+                        if (t == 4 && i == 2 && k == 1) {
+                            next[k]++; // a real loss: stamped, never sent
+                            continue;
+                        }
+                        p.send(Stamped.record(BY_HAND, "b" + k, "by-hand", 1, next[k]));
+                        if (t == 6 && i == 0 && k == 2) {
+                            p.send(Stamped.record(BY_HAND, "b" + k, "by-hand", 1, next[k])); // a duplicate
+                        }
+                        next[k]++;
+                    }
+                }
+                if (t % 2 == 1) {
+                    p.flush();
+                    p.abortTransaction();
+                    aborted += (long) PER_TRANSACTION * keys;
+                } else {
+                    p.commitTransaction();
+                }
+            }
+        }
+        long expectedAborted = aborted;
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+            JsonPath s = summary(BY_HAND);
+            assertThat(s.getLong("aborted")).isEqualTo(expectedAborted);
+            assertThat(s.getLong("lost")).as("only the seq skipped in a committed transaction").isEqualTo(1);
+            assertThat(s.getLong("suspected")).isZero();
+            assertThat(s.getLong("records.duplicate")).isEqualTo(1);
+            JsonPath b1 = stream(BY_HAND, "b1");
+            assertThat(b1.getLong("[0].missing[0].fromSeq")).isEqualTo(4L * PER_TRANSACTION + 2);
+            assertThat(b1.getLong("[0].missing[0].toSeq")).isEqualTo(4L * PER_TRANSACTION + 2);
+            assertThat(b1.getString("[0].missing[0].state")).isEqualTo("lost");
+        });
+    }
+
+    @Test
+    void anOpenTransactionKeepsItsSeqsFromBeingLostUntilItEnds() {
+        try (KafkaProducer<String, String> p = transactional("open-" + RUN, false)) {
+            send(p, 0, 5, true);
+            p.beginTransaction();
+            for (long s = 5; s < 10; s++) {
+                p.send(Stamped.record(OPEN, "c0", "open", 1, s));
+            }
+            p.flush();
+            // Open for three grace windows: nothing may be confirmed lost meanwhile.
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonPath s = summary(OPEN);
+                assertThat(s.getLong("lost")).isZero();
+                assertThat(s.getLong("records.in_order")).isEqualTo(5);
+            });
+            p.commitTransaction();
+            send(p, 10, 15, false); // aborted
+            send(p, 15, 20, true);
+        }
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+            JsonPath s = summary(OPEN);
+            assertThat(s.getLong("records.in_order")).isEqualTo(14);
+            assertThat(s.getLong("records.out_of_order")).isEqualTo(1);
+            assertThat(s.getLong("aborted")).isEqualTo(5);
+            assertThat(s.getLong("lost") + s.getLong("suspected")).isZero();
+        });
+    }
+
+    /**
+     * A null-key stream spans partitions, so its grace follows the slowest one. Seq 2 waits in an open transaction
+     * on partition 0 while seq 3 is already readable on partition 1: the auditor cannot read partition 0 past the
+     * open transaction, so that partition is not caught up and its clock stands still; seq 2 stays suspected for
+     * as long as the transaction is open (here ten grace windows), and arrives late once it commits.
+     */
+    @Test
+    void aSeqInAnOpenTransactionIsNeverConfirmedLostWhileItsStreamGoesOnElsewhere() {
+        try (KafkaProducer<String, String> txn = transactional("spread-" + RUN, false);
+                KafkaProducer<String, String> plain = KafkaSupport.producer(null, Map.of())) {
+            txn.beginTransaction();
+            txn.send(spread(0, 0));
+            txn.send(spread(1, 1));
+            txn.commitTransaction();
+            txn.beginTransaction();
+            txn.send(spread(0, 2));
+            txn.flush();
+            plain.send(spread(1, 3)); // the same stream (stamped by hand), outside the transaction
+            plain.flush();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(summary(SPREAD).getLong("suspected")).isEqualTo(1));
+            await().during(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        JsonPath s = summary(SPREAD);
+                        assertThat(s.getLong("suspected")).isEqualTo(1);
+                        assertThat(s.getLong("lost")).isZero();
+                    });
+            txn.commitTransaction();
+        }
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            JsonPath s = summary(SPREAD);
+            assertThat(s.getLong("records.late")).isEqualTo(1);
+            assertThat(s.getLong("lost") + s.getLong("suspected") + s.getLong("lostTotal")).isZero();
+        });
+    }
+
+    private static ProducerRecord<String, String> spread(int partition, long seq) {
+        ProducerRecord<String, String> r = Stamped.record(SPREAD, null, "spread", 1, seq);
+        return new ProducerRecord<>(SPREAD, partition, null, null, r.value(), r.headers());
+    }
+
+    private static void send(KafkaProducer<String, String> p, long from, long to, boolean commit) {
+        p.beginTransaction();
+        for (long s = from; s < to; s++) {
+            p.send(Stamped.record(OPEN, "c0", "open", 1, s));
+        }
+        if (commit) {
+            p.commitTransaction();
+        } else {
+            p.flush(); // stamped by hand: the aborted records must reach the log (README, header contract)
+            p.abortTransaction();
+        }
+    }
+
+    private static KafkaProducer<String, String> transactional(String id, boolean interceptor) {
+        Map<String, Object> extra = new HashMap<>();
+        extra.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
+        extra.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // Records wait for a commit or a flush: what is sent before an abort is up to the test, not to timing.
+        extra.put(ProducerConfig.LINGER_MS_CONFIG, 60_000);
+        KafkaProducer<String, String> p = KafkaSupport.producer(
+                interceptor ? SequenceStampingInterceptor.class.getName() : null, extra);
+        p.initTransactions();
+        return p;
+    }
+
+    /** One topic's summary as JSON (totals never counted are absent). */
+    private static JsonPath summary(String topic) {
+        String all = asViewer().get("/api/v1/summary").then().statusCode(200).extract().asString();
+        Object t = JsonPath.from(all).getMap("topics").get(topic);
+        return JsonPath.from(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(t).toString());
+    }
+
+    private static JsonPath stream(String topic, String key) {
+        return asViewer().queryParam("topic", topic).queryParam("key", key).get("/api/v1/streams").then()
+                .statusCode(200).extract().jsonPath();
+    }
+
+    private static double metric(String name, String topic) {
+        String text = io.restassured.RestAssured.given().get("/q/metrics").then().extract().asString();
+        return text.lines().filter(l -> l.startsWith(name + "{") && l.contains("topic=\"" + topic + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+}
