@@ -92,26 +92,39 @@ public class AuditReader {
     }
 
     /**
-     * Open gaps of a topic, optionally of one state, ordered by stream and seq, at most {@code limit}. A lost gap
-     * that a replay covers shows the replay's progress: {@code replaying}, {@code unrecoverable} or {@code failed}.
+     * One page of a topic's gaps, optionally of one state, in id order: the open gaps (a lost gap that a replay
+     * covers shows the replay's progress: {@code replaying}, {@code unrecoverable} or {@code failed}) and the
+     * repaired ones (closed in the audit state; their replay is what remains of them). Reads per shard at most
+     * {@code limit} gaps, so a small page is cheap whatever the topic holds. With a state, a page may hold fewer
+     * than {@code limit} items (even none) while {@code next} is set: follow {@code next} until it is null.
      */
-    public List<GapView> gaps(String topic, String state, int limit) {
-        List<GapView> out = new ArrayList<>();
+    public Page<GapView> gaps(String topic, String state, String cursor, int limit) {
+        String after = Page.decode(cursor);
         List<ReplayView> replays = replayStore.list(topic);
-        for (GapRecord stored : reader.gaps(topic, Integer.MAX_VALUE)) {
-            GapView g = withReplay(view(stored), replays);
-            if (state == null || state.equals(g.state())) {
-                out.add(g);
-            }
+        List<GapView> candidates = new ArrayList<>();
+        // The last id the page may reach: open gaps past the last one read are not known yet.
+        String boundary = null;
+        if (!"repaired".equals(state)) {
+            StateReader.GapPage open = reader.gapsAfter(topic, after, limit);
+            open.gaps().forEach(g -> candidates.add(withReplay(view(g), replays)));
+            boundary = open.more() ? open.last() : null;
         }
         if (state == null || "repaired".equals(state)) {
-            // A repaired gap is closed in the audit state; its replay is what remains of it.
             replays.stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
-                    .forEach(out::add);
+                    .filter(g -> after == null || g.id().compareTo(after) > 0).forEach(candidates::add);
         }
-        out.sort(Comparator.comparing(GapView::id, Comparator.comparing((String id) -> id.substring(0, id.lastIndexOf('.'))))
-                .thenComparingLong(GapView::fromSeq));
-        return out.size() > limit ? out.subList(0, limit) : out;
+        candidates.sort(Comparator.comparing(GapView::id));
+        String last = boundary;
+        if (last != null) {
+            String b = last;
+            candidates.removeIf(g -> g.id().compareTo(b) > 0);
+        }
+        if (candidates.size() > limit) {
+            candidates.subList(limit, candidates.size()).clear();
+            last = candidates.get(limit - 1).id();
+        }
+        List<GapView> items = candidates.stream().filter(g -> state == null || state.equals(g.state())).toList();
+        return new Page<>(items, last == null ? null : Page.encode(last));
     }
 
     private static GapView view(GapRecord g) {
@@ -140,10 +153,21 @@ public class AuditReader {
         return g;
     }
 
-    public List<DuplicateView> duplicates(String topic, int limit) {
-        return reader.duplicates(topic, limit).stream().map(d -> new DuplicateView(d.topic(), d.key(), d.keyBase64(),
-                d.producer(), d.epoch(), d.seq(), d.partition(), d.offset(), d.originalPartition(),
-                d.originalOffset(), d.seenAt())).toList();
+    /**
+     * One page of the duplicates a topic keeps, newest first (each shard keeps its newest
+     * {@code seqaudit.state.duplicates-kept}: a bounded read).
+     */
+    public Page<DuplicateView> duplicates(String topic, String cursor, int limit) {
+        List<DuplicateView> all = reader.duplicates(topic).stream().map(d -> new DuplicateView(d.topic(), d.key(),
+                d.keyBase64(), d.producer(), d.epoch(), d.seq(), d.partition(), d.offset(), d.originalPartition(),
+                d.originalOffset(), d.seenAt())).sorted(Comparator.comparing(AuditReader::newestFirst)).toList();
+        return Page.after(all, AuditReader::newestFirst, cursor, limit);
+    }
+
+    /** A duplicate's sort key: newest first, then by partition and offset (unique: one duplicate per record). */
+    private static String newestFirst(DuplicateView d) {
+        long at = Instant.parse(d.seenAt()).toEpochMilli();
+        return String.format("%019d/%010d/%019d", Long.MAX_VALUE - at, d.partition(), d.offset());
     }
 
     /** Every stream of one key (null: the null key) in a topic, one per producer epoch. */

@@ -43,12 +43,12 @@ public class AuditResource {
 
     @GET
     @Path("/gaps")
-    public List<GapView> gaps(@QueryParam("topic") String topic, @QueryParam("state") String state,
-            @QueryParam("limit") String limit) {
+    public Page<GapView> gaps(@QueryParam("topic") String topic, @QueryParam("state") String state,
+            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
         if (state != null && !STATES.contains(state)) {
             throw new BadRequestException("state", "state must be one of " + STATES);
         }
-        return reader.gaps(topic(topic), state, limit(limit));
+        return reader.gaps(topic(topic), state, cursor, limit(limit));
     }
 
     @GET
@@ -75,8 +75,9 @@ public class AuditResource {
 
     @GET
     @Path("/duplicates")
-    public List<DuplicateView> duplicates(@QueryParam("topic") String topic, @QueryParam("limit") String limit) {
-        return reader.duplicates(topic(topic), limit(limit));
+    public Page<DuplicateView> duplicates(@QueryParam("topic") String topic, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") String limit) {
+        return reader.duplicates(topic(topic), cursor, limit(limit));
     }
 
     private String topic(String topic) {
@@ -91,7 +92,7 @@ public class AuditResource {
 
     private static int limit(String limit) {
         if (limit == null) {
-            return 100;
+            return Page.DEFAULT_LIMIT;
         }
         try {
             int n = Integer.parseInt(limit);

@@ -41,7 +41,15 @@ public record Page<T>(List<T> items, String next) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(sortKey.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String decode(String cursor) {
+    /**
+     * The sort key a cursor names, or null for none.
+     *
+     * @throws BadRequestException naming {@code cursor} when it was not made by this type
+     */
+    static String decode(String cursor) {
+        if (cursor == null) {
+            return null;
+        }
         try {
             return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {

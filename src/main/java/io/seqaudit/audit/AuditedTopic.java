@@ -77,6 +77,7 @@ final class AuditedTopic {
         Map<Integer, Map<Integer, Long>> offsets = new HashMap<>();
         Map<Integer, Long> epochs = new HashMap<>();
         for (TopicKeys shard : layout.all()) {
+            store.indexFieldsOnce(shard.gaps(), shard.gapIndex()); // gaps stored before the index existed
             offsets.put(shard.shard(), store.partitionValues(shard.offsets()));
             store.partitionValues(shard.cover()).forEach(covers::putIfAbsent);
             store.partitionValues(shard.progress()).forEach((p, v) -> progress.merge(p, v, Math::max));

@@ -37,6 +37,51 @@ public class StateReader {
         return out;
     }
 
+    /**
+     * One page of a topic's open gaps in id order, over every shard: the gaps after {@code after} (an id,
+     * exclusive; null from the first), at most {@code limit}. Reads only what it returns (per shard at most
+     * {@code limit} ids from the shard's gap index, then those gaps).
+     */
+    public GapPage gapsAfter(String topic, String after, int limit) {
+        TopicLayout layout = layout(topic);
+        List<String> ids = new ArrayList<>();
+        boolean more = false;
+        Map<String, TopicKeys> shardOf = new HashMap<>();
+        for (TopicKeys shard : layout.all()) {
+            List<String> some = store.membersAfter(shard.gapIndex(), after, limit);
+            more |= some.size() == limit;
+            some.forEach(id -> shardOf.put(id, shard));
+            ids.addAll(some);
+        }
+        java.util.Collections.sort(ids);
+        if (ids.size() > limit) {
+            ids = ids.subList(0, limit);
+            more = true;
+        }
+        Map<TopicKeys, List<String>> byShard = new LinkedHashMap<>();
+        ids.forEach(id -> byShard.computeIfAbsent(shardOf.get(id), k -> new ArrayList<>()).add(id));
+        Map<String, byte[]> found = new HashMap<>();
+        byShard.forEach((shard, list) -> found.putAll(store.hashFields(shard.gaps(), list)));
+        List<GapRecord> gaps = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            byte[] json = found.get(id); // absent: closed since the index was read
+            if (json != null) {
+                gaps.add(GapRecord.fromJson(text(json)));
+            }
+        }
+        return new GapPage(gaps, ids.isEmpty() ? after : ids.get(ids.size() - 1), more);
+    }
+
+    /**
+     * A page of gaps.
+     *
+     * @param gaps the gaps, in id order
+     * @param last the last id read (the cursor of the next page), or the one given when none was
+     * @param more whether gaps after {@code last} may exist
+     */
+    public record GapPage(List<GapRecord> gaps, String last, boolean more) {
+    }
+
     /** Up to {@code limit} open gaps of a topic, in no particular order. */
     public List<GapRecord> gaps(String topic, int limit) {
         List<GapRecord> out = new ArrayList<>();
@@ -58,6 +103,15 @@ public class StateReader {
         TopicLayout layout = layout(topic);
         String json = store.hashGet(layout.shard(layout.shardOf(StreamRef.fieldOf(parts[1]))).gaps(), gapId);
         return json == null ? null : GapRecord.fromJson(json);
+    }
+
+    /** Every duplicate a topic keeps (each shard its newest {@code seqaudit.state.duplicates-kept}). */
+    public List<DuplicateRecord> duplicates(String topic) {
+        List<DuplicateRecord> out = new ArrayList<>();
+        for (TopicKeys shard : layout(topic).all()) {
+            store.listHead(shard.duplicates(), Integer.MAX_VALUE).forEach(j -> out.add(DuplicateRecord.fromJson(j)));
+        }
+        return out;
     }
 
     /** The newest {@code limit} duplicates of a topic, newest first (each shard keeps its own newest). */

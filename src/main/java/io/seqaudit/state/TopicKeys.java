@@ -61,6 +61,14 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("gaps");
     }
 
+    /**
+     * Every gap id of {@link #gaps()}, as members of a sorted set (score 0): the stable order the API pages gaps in,
+     * so a page reads only what it returns.
+     */
+    public String gapIndex() {
+        return key("gapidx");
+    }
+
     /** stream field → home partition, for streams with missing ranges. */
     public String open() {
         return key("open");
@@ -127,7 +135,7 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
     /** The keys in the order the checkpoint script expects them. */
     public List<String> checkpointKeys() {
         return List.of(offsets(), cover(), progress(), streams(), gaps(), open(), totals(), duplicates(),
-                producerEpochs(), expired(), meta(), leaderEpochs(), journal());
+                producerEpochs(), expired(), meta(), leaderEpochs(), journal(), gapIndex());
     }
 
     /**

@@ -6,7 +6,7 @@
 -- All keys share the shard's hash tag, so the script runs on Redis Cluster without cross-slot errors.
 --
 -- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe, 10 expired, 11 meta,
---       12 leader epochs, 13 truncation journal
+--       12 leader epochs, 13 truncation journal, 14 gap index (every gap id, score 0: the API's stable order)
 -- ARGV: generation, checkpoint id, then sections, each starting with its count:
 --   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '',
 --               leader epoch or '')
@@ -169,9 +169,10 @@ end
 if #puts > 0 then hset(KEYS[4], puts) end
 if #dels > 0 then hdel(KEYS[4], dels) end
 
-local function section(key)
+-- A hash section; with an index, the hash's fields are also kept as members of that sorted set.
+local function section(key, index)
   local n = tonumber(take())
-  local sets, removes = {}, {}
+  local sets, removes, members = {}, {}, {}
   for _ = 1, n do
     local f, v = take(), take()
     if v == '' then
@@ -179,12 +180,18 @@ local function section(key)
     else
       sets[#sets + 1] = f
       sets[#sets + 1] = v
+      members[#members + 1] = 0
+      members[#members + 1] = f
     end
   end
   if #sets > 0 then hset(key, sets) end
   if #removes > 0 then hdel(key, removes) end
+  if index then
+    if #members > 0 then chunked('ZADD', index, members) end
+    if #removes > 0 then chunked('ZREM', index, removes) end
+  end
 end
-section(KEYS[5])
+section(KEYS[5], KEYS[14])
 section(KEYS[6])
 
 local nt = tonumber(take())

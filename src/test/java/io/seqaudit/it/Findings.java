@@ -15,10 +15,22 @@ final class Findings {
     private Findings() {
     }
 
+    /** Every item of a paged list answer ({@code {items, next}}), following {@code next} until it is null. */
+    static List<JsonNode> all(AuditorProcess p, String pathAndQuery) {
+        List<JsonNode> out = new ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = json(p.get(pathAndQuery + (cursor == null ? "" : "&cursor=" + cursor)));
+            page.get("items").forEach(out::add);
+            cursor = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (cursor != null);
+        return out;
+    }
+
     /** "key#seq" of every lost seq (state lost), the null key written {@code <null>}. */
     static Set<String> lostSeqs(AuditorProcess p, String topic) {
         Set<String> out = new TreeSet<>();
-        for (JsonNode g : json(p.get("/api/v1/gaps?topic=" + topic + "&state=lost&limit=10000"))) {
+        for (JsonNode g : all(p, "/api/v1/gaps?topic=" + topic + "&state=lost&limit=10000")) {
             String key = g.get("keyBase64").isNull() ? "<null>" : g.get("key").asText();
             for (long s = g.get("fromSeq").asLong(); s <= g.get("toSeq").asLong(); s++) {
                 out.add(key + "#" + s);
@@ -30,7 +42,7 @@ final class Findings {
     /** "key#seq" of every duplicate reported, sorted (one entry per report). */
     static List<String> duplicateSeqs(AuditorProcess p, String topic) {
         List<String> out = new ArrayList<>();
-        for (JsonNode d : json(p.get("/api/v1/duplicates?topic=" + topic + "&limit=10000"))) {
+        for (JsonNode d : all(p, "/api/v1/duplicates?topic=" + topic + "&limit=10000")) {
             out.add((d.get("keyBase64").isNull() ? "<null>" : d.get("key").asText()) + "#" + d.get("seq").asLong());
         }
         out.sort(null);

@@ -186,9 +186,9 @@ class ProducersNeverShareAStreamTest {
             assertThat(audited).as("streams of key %s", key).isEqualTo(expected);
         }
         assertThat(asViewer().queryParam("topic", topic).get("/api/v1/duplicates").then().statusCode(200).extract()
-                .jsonPath().getList("$")).isEmpty();
+                .jsonPath().getList("items")).isEmpty();
         assertThat(asViewer().queryParam("topic", topic).get("/api/v1/gaps").then().statusCode(200).extract()
-                .jsonPath().getList("$")).isEmpty();
+                .jsonPath().getList("items")).isEmpty();
     }
 
     /** Every record of {@code topic} (expecting {@code count}), its seqs by stream in offset order. */

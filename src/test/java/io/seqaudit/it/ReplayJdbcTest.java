@@ -119,7 +119,7 @@ class ReplayJdbcTest {
         assertThat(summary.getLong("records.replayed")).isEqualTo((long) KEYS * LOST.size());
         assertThat(summary.getLong("records.duplicate")).isZero();
         List<String> gapStates = asViewer().queryParam("topic", TOPIC).get("/api/v1/gaps").then().statusCode(200)
-                .extract().jsonPath().getList("state");
+                .extract().jsonPath().getList("items.state");
         assertThat(gapStates).hasSize(replays).containsOnly("repaired");
 
         // Asking again for a replayed range returns the same replay and publishes nothing.

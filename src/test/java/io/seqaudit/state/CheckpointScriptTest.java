@@ -157,6 +157,11 @@ class CheckpointScriptTest {
                     redis("LRANGE", key, 0, -1).forEach(v -> l.add(HEX.formatHex(v.toBytes())));
                     out.put(key, l);
                 }
+                case "zset" -> {
+                    List<String> members = new ArrayList<>();
+                    redis("ZRANGE", key, 0, -1).forEach(v -> members.add(HEX.formatHex(v.toBytes())));
+                    out.put(key, members);
+                }
                 default -> throw new AssertionError("unexpected type " + type + " of " + key);
             }
         }
@@ -557,7 +562,8 @@ class CheckpointScriptTest {
             List<String> all = new java.util.ArrayList<>(k.checkpointKeys());
             all.add(k.replays());
             all.add(k.replayLease(k.topic() + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1-2"));
-            assertThat(all).hasSize(15).doesNotHaveDuplicates();
+            all.add(k.coverage());
+            assertThat(all).hasSize(17).doesNotHaveDuplicates();
             for (String key : all) {
                 assertThat(key).startsWith("seqaudit:");
                 assertThat(key.chars().filter(c -> c == '{').count()).as(key).isEqualTo(1);
