@@ -8,6 +8,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -21,6 +26,10 @@ import java.util.Set;
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(Roles.VIEWER)
+@APIResponse(responseCode = "400", description = "A parameter is wrong: the body names it",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "503", description = "Redis (the audit state) is unavailable",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
 public class AuditResource {
 
     private static final int MAX_LIMIT = 10_000;
@@ -37,14 +46,20 @@ public class AuditResource {
 
     @GET
     @Path("/summary")
+    @APIResponse(responseCode = "200", description = "Totals, overall and per topic")
     public SummaryView summary() {
         return reader.summary();
     }
 
     @GET
     @Path("/gaps")
-    public Page<GapView> gaps(@QueryParam("topic") String topic, @QueryParam("state") String state,
-            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
+    @APIResponse(responseCode = "200", description = "One page of gaps, in id order")
+    public Page<GapView> gaps(@QueryParam("topic") @Parameter(required = true) String topic,
+            @QueryParam("state") @Parameter(schema = @Schema(enumeration = { "suspected", "lost", "replaying",
+                    "repaired", "unrecoverable", "failed" })) String state,
+            @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
+            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "10000", defaultValue = "100")) String limit) {
         if (state != null && !STATES.contains(state)) {
             throw new BadRequestException("state", "state must be one of " + STATES);
         }
@@ -53,6 +68,7 @@ public class AuditResource {
 
     @GET
     @Path("/streams")
+    @APIResponse(responseCode = "200", description = "Every stream of the key, one per producer epoch")
     public List<StreamView> streams(@QueryParam("topic") String topic, @QueryParam("key") String key,
             @QueryParam("keyBase64") String keyBase64, @QueryParam("nullKey") boolean nullKey) {
         String t = topic(topic);
@@ -75,8 +91,11 @@ public class AuditResource {
 
     @GET
     @Path("/duplicates")
-    public Page<DuplicateView> duplicates(@QueryParam("topic") String topic, @QueryParam("cursor") String cursor,
-            @QueryParam("limit") String limit) {
+    @APIResponse(responseCode = "200", description = "One page of duplicates, newest first")
+    public Page<DuplicateView> duplicates(@QueryParam("topic") @Parameter(required = true) String topic,
+            @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
+            @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
+                    maximum = "10000", defaultValue = "100")) String limit) {
         return reader.duplicates(topic(topic), cursor, limit(limit));
     }
 
