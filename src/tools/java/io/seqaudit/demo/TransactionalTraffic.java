@@ -8,7 +8,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The demo's transactional producer: the stamping interceptor on a producer with a {@code transactional.id}, which
- * aborts every other transaction (the application's choice: those seqs are aborted, not lost). The last
+ * aborts every other transaction after a flush (the application's choice: those seqs are aborted, not lost). The last
  * transaction always commits, so every aborted one is followed by records that reveal its seqs.
  *
  * @param transactions transactions to run (made odd, so the last one commits)
@@ -44,6 +44,10 @@ record TransactionalTraffic(int transactions, int keys, int perKey) {
                     }
                 }
                 if (t % 2 == 1) {
+                    // Flushed first, the aborted records are in the log, where the auditor finds them and counts
+                    // their seqs as aborted. (Aborted unsent, the interceptor would move to a fresh epoch instead:
+                    // not lost either, but not counted.)
+                    p.flush();
                     p.abortTransaction();
                 } else {
                     p.commitTransaction();
