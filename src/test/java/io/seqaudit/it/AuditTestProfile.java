@@ -16,6 +16,15 @@ public class AuditTestProfile implements QuarkusTestProfile {
     public static final String TOPIC = "audited-" + RUN;
     public static final String VOID = "void-" + RUN;
 
+    /**
+     * The settings every audit test profile starts from: the topics, the grace, and a group and Redis prefix of
+     * the test's own ({@code name}), against the real broker.
+     */
+    public static Map<String, String> settings(String name, String topics, String grace) {
+        return Map.of("seqaudit.topics", topics, "seqaudit.grace", grace, "seqaudit.audit.group-id", name,
+                "seqaudit.state.prefix", name, "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+    }
+
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of(

@@ -37,9 +37,7 @@ class FindingPagesTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             // Grace of an hour: the gaps stay suspected and open for the whole test.
-            return Map.of("seqaudit.topics", TOPIC, "seqaudit.grace", "1h",
-                    "seqaudit.audit.group-id", "pages-" + RUN, "seqaudit.state.prefix", "pages-" + RUN,
-                    "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+            return AuditTestProfile.settings("pages-" + RUN, TOPIC, "1h");
         }
 
         @Override

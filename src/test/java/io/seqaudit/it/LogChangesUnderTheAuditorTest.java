@@ -2,6 +2,10 @@ package io.seqaudit.it;
 
 import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.seqaudit.it.ServiceReads.metric;
+import static io.seqaudit.it.ServiceReads.stream;
+import static io.seqaudit.it.ServiceReads.topicSummary;
+import static io.seqaudit.it.ServiceReads.total;
 import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -50,9 +54,7 @@ class LogChangesUnderTheAuditorTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("seqaudit.topics", COMPACTED + "," + GUARDED + "," + RETAINED, "seqaudit.grace", "2s",
-                    "seqaudit.audit.group-id", GROUP, "seqaudit.state.prefix", "logchanges-" + RUN,
-                    "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+            return AuditTestProfile.settings(GROUP, COMPACTED + "," + GUARDED + "," + RETAINED, "2s");
         }
 
         @Override
@@ -100,11 +102,11 @@ class LogChangesUnderTheAuditorTest {
     @Test
     void recordsCompactedBeforeTheAuditorReadThemAreNotAuditedNeverLost() {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            Totals s = topic(COMPACTED);
-            long audited = s.getLong("records.in_order") + s.getLong("records.resumed")
-                    + s.getLong("records.joined_late") + s.getLong("records.out_of_order");
+            JsonPath s = topicSummary(COMPACTED);
+            long audited = total(s, "records.in_order") + total(s, "records.resumed")
+                    + total(s, "records.joined_late") + total(s, "records.out_of_order");
             // The cleaner may go on while the auditor reads: at least what the log holds now, at most what was sent.
-            assertThat(audited).isBetween(recordsIn(COMPACTED), (long) SEQS * COMPACTED_KEYS + s.getLong("streams"));
+            assertThat(audited).isBetween(recordsIn(COMPACTED), (long) SEQS * COMPACTED_KEYS + total(s, "streams"));
             // Per stream, the seqs from its first seen to its highest minus those that arrived were compacted.
             long span = 0;
             for (int k = 0; k < COMPACTED_KEYS; k++) {
@@ -113,14 +115,14 @@ class LogChangesUnderTheAuditorTest {
             }
             JsonPath filler = stream(COMPACTED, "filler");
             span += filler.getLong("[0].highestSeq") - filler.getLong("[0].startSeq") + 1;
-            assertThat(s.getLong("uncovered.compacted")).isEqualTo(span - audited);
-            assertThat(s.getLong("records.joined_late")).as("each key taken from its first record left")
+            assertThat(total(s, "uncovered.compacted")).isEqualTo(span - audited);
+            assertThat(total(s, "records.joined_late")).as("each key taken from its first record left")
                     .isEqualTo(COMPACTED_KEYS + 1);
-            assertThat(s.getLong("suspected")).isZero();
-            assertThat(s.getLong("lost")).isZero();
-            assertThat(s.getLong("records.out_of_order")).isZero();
+            assertThat(total(s, "suspected")).isZero();
+            assertThat(total(s, "lost")).isZero();
+            assertThat(total(s, "records.out_of_order")).isZero();
         });
-        long uncoveredBefore = topic(COMPACTED).getLong("uncovered.compacted");
+        long uncoveredBefore = total(topicSummary(COMPACTED), "uncovered.compacted");
 
         // Live, on a topic without compaction lag: a skipped seq may be compaction, so it is not audited.
         try (KafkaProducer<String, String> p = KafkaSupport.producer(null, Map.of())) {
@@ -128,13 +130,13 @@ class LogChangesUnderTheAuditorTest {
             p.send(Stamped.record(COMPACTED, "k0", "compactor", 1, SEQS + 2));
         }
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-            Totals s = topic(COMPACTED);
-            assertThat(s.getLong("uncovered.compacted")).isEqualTo(uncoveredBefore + 1);
-            assertThat(s.getLong("records.resumed")).isPositive();
-            assertThat(s.getLong("suspected") + s.getLong("lost")).isZero();
+            JsonPath s = topicSummary(COMPACTED);
+            assertThat(total(s, "uncovered.compacted")).isEqualTo(uncoveredBefore + 1);
+            assertThat(total(s, "records.resumed")).isPositive();
+            assertThat(total(s, "suspected") + total(s, "lost")).isZero();
         });
         assertThat(metric("seqaudit_uncovered_seqs_total", COMPACTED)).isEqualTo(
-                (double) topic(COMPACTED).getLong("uncovered.compacted"));
+                (double) total(topicSummary(COMPACTED), "uncovered.compacted"));
     }
 
     @Test
@@ -149,10 +151,10 @@ class LogChangesUnderTheAuditorTest {
             }
         }
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            Totals s = topic(GUARDED);
-            assertThat(s.getLong("lost")).isEqualTo(1);
-            assertThat(s.getLong("suspected")).isZero();
-            assertThat(s.getLong("uncovered.compacted")).isZero();
+            JsonPath s = topicSummary(GUARDED);
+            assertThat(total(s, "lost")).isEqualTo(1);
+            assertThat(total(s, "suspected")).isZero();
+            assertThat(total(s, "uncovered.compacted")).isZero();
             JsonPath st = stream(GUARDED, "g1");
             assertThat(st.getLong("[0].missing[0].fromSeq")).isEqualTo(4);
             assertThat(st.getLong("[0].missing[0].toSeq")).isEqualTo(4);
@@ -170,8 +172,8 @@ class LogChangesUnderTheAuditorTest {
     void recordsDeletedWhileTheAuditorWasAwayAreACoverageGapAndLaterLossesAreStillFound() throws Exception {
         int keys = 6;
         send(RETAINED, keys, 0, 5, -1, -1);
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(topic(RETAINED)
-                .getLong("records.in_order")).isEqualTo(keys * 5L));
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(total(topicSummary(RETAINED),
+                "records.in_order")).isEqualTo(keys * 5L));
         long audited = endOffset(RETAINED);
 
         long deletedUpTo;
@@ -196,13 +198,13 @@ class LogChangesUnderTheAuditorTest {
             JsonPath gaps = asViewer().get("/api/v1/topics/" + RETAINED + "/coverage").then().statusCode(200)
                     .extract().jsonPath();
             assertThat(gaps.getList("$")).hasSize(1);
-            assertThat(gaps.getLong("[0].fromOffset")).isEqualTo(audited);
-            assertThat(gaps.getLong("[0].toOffset")).isEqualTo(deletedUpTo - 1);
+            assertThat(gaptotal(s, "[0].fromOffset")).isEqualTo(audited);
+            assertThat(gaptotal(s, "[0].toOffset")).isEqualTo(deletedUpTo - 1);
             assertThat(gaps.getString("[0].reason")).isEqualTo("retention");
-            Totals s = topic(RETAINED);
-            assertThat(s.getLong("uncovered.retention")).as("seqs 5..9 of every key").isEqualTo(deleted);
-            assertThat(s.getLong("lost")).as("only the real loss").isEqualTo(1);
-            assertThat(s.getLong("suspected")).isZero();
+            JsonPath s = topicSummary(RETAINED);
+            assertThat(total(s, "uncovered.retention")).as("seqs 5..9 of every key").isEqualTo(deleted);
+            assertThat(total(s, "lost")).as("only the real loss").isEqualTo(1);
+            assertThat(total(s, "suspected")).isZero();
             JsonPath st = stream(RETAINED, "r1");
             assertThat(st.getLong("[0].missing[0].fromSeq")).isEqualTo(12);
             assertThat(st.getString("[0].missing[0].state")).isEqualTo("lost");
@@ -237,33 +239,8 @@ class LogChangesUnderTheAuditorTest {
         return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
     }
 
-    /** One topic's summary; a total not counted yet reads 0. */
-    private static Totals topic(String topic) {
-        JsonPath all = asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath();
-        Object totals = all.getMap("topics").get(topic);
-        return path -> {
-            Object at = totals;
-            for (String name : path.split("\\.")) {
-                at = at instanceof Map<?, ?> m ? m.get(name) : null;
-            }
-            return at == null ? 0 : ((Number) at).longValue();
-        };
-    }
 
-    interface Totals {
-        long getLong(String path);
-    }
 
-    private static JsonPath stream(String topic, String key) {
-        return asViewer().queryParam("topic", topic).queryParam("key", key).get("/api/v1/streams").then()
-                .statusCode(200).extract().jsonPath();
-    }
-
-    private static double metric(String name, String topic) {
-        String text = io.restassured.RestAssured.given().get("/q/metrics").then().extract().asString();
-        return text.lines().filter(l -> l.startsWith(name + "{") && l.contains("topic=\"" + topic + "\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
 
     private static long endOffset(String topic) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaSupport.bootstrap()))) {

@@ -38,9 +38,7 @@ class OpenApiAnswersTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("seqaudit.topics", TOPIC, "seqaudit.grace", "1s",
-                    "seqaudit.audit.group-id", "openapi-" + RUN, "seqaudit.state.prefix", "openapi-" + RUN,
-                    "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+            return AuditTestProfile.settings("openapi-" + RUN, TOPIC, "1s");
         }
 
         @Override

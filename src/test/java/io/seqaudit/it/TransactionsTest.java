@@ -2,6 +2,9 @@ package io.seqaudit.it;
 
 import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.seqaudit.it.ServiceReads.metric;
+import static io.seqaudit.it.ServiceReads.stream;
+import static io.seqaudit.it.ServiceReads.topicSummary;
 import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -41,9 +44,8 @@ class TransactionsTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("seqaudit.topics", INTERCEPTED + "," + BY_HAND + "," + OPEN + "," + SPREAD, "seqaudit.grace", "2s",
-                    "seqaudit.audit.group-id", "txn-" + RUN, "seqaudit.state.prefix", "txn-" + RUN,
-                    "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+            return AuditTestProfile.settings("txn-" + RUN, INTERCEPTED + "," + BY_HAND + "," + OPEN + "," + SPREAD,
+                    "2s");
         }
 
         @Override
@@ -101,7 +103,7 @@ class TransactionsTest {
         long expectedAborted = inLog;
         long committed = (long) (TRANSACTIONS - TRANSACTIONS / 2) * PER_TRANSACTION * keys;
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            JsonPath s = summary(INTERCEPTED);
+            JsonPath s = topicSummary(INTERCEPTED);
             assertThat(s.getLong("records.in_order") + s.getLong("records.out_of_order")).isEqualTo(committed);
             assertThat(s.getLong("aborted")).isEqualTo(expectedAborted);
             assertThat(s.getLong("lost") + s.getLong("suspected")).isZero();
@@ -148,7 +150,7 @@ class TransactionsTest {
         }
         long expectedAborted = aborted;
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            JsonPath s = summary(BY_HAND);
+            JsonPath s = topicSummary(BY_HAND);
             assertThat(s.getLong("aborted")).isEqualTo(expectedAborted);
             assertThat(s.getLong("lost")).as("only the seq skipped in a committed transaction").isEqualTo(1);
             assertThat(s.getLong("suspected")).isZero();
@@ -171,7 +173,7 @@ class TransactionsTest {
             p.flush();
             // Open for three grace windows: nothing may be confirmed lost meanwhile.
             await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                JsonPath s = summary(OPEN);
+                JsonPath s = topicSummary(OPEN);
                 assertThat(s.getLong("lost")).isZero();
                 assertThat(s.getLong("records.in_order")).isEqualTo(5);
             });
@@ -180,7 +182,7 @@ class TransactionsTest {
             send(p, 15, 20, true);
         }
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            JsonPath s = summary(OPEN);
+            JsonPath s = topicSummary(OPEN);
             assertThat(s.getLong("records.in_order")).isEqualTo(14);
             assertThat(s.getLong("records.out_of_order")).isEqualTo(1);
             assertThat(s.getLong("aborted")).isEqualTo(5);
@@ -208,17 +210,17 @@ class TransactionsTest {
             plain.send(spread(1, 3)); // the same stream (stamped by hand), outside the transaction
             plain.flush();
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
-                    assertThat(summary(SPREAD).getLong("suspected")).isEqualTo(1));
+                    assertThat(topicSummary(SPREAD).getLong("suspected")).isEqualTo(1));
             await().during(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .untilAsserted(() -> {
-                        JsonPath s = summary(SPREAD);
+                        JsonPath s = topicSummary(SPREAD);
                         assertThat(s.getLong("suspected")).isEqualTo(1);
                         assertThat(s.getLong("lost")).isZero();
                     });
             txn.commitTransaction();
         }
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-            JsonPath s = summary(SPREAD);
+            JsonPath s = topicSummary(SPREAD);
             assertThat(s.getLong("records.late")).isEqualTo(1);
             assertThat(s.getLong("lost") + s.getLong("suspected") + s.getLong("lostTotal")).isZero();
         });
@@ -254,21 +256,6 @@ class TransactionsTest {
         return p;
     }
 
-    /** One topic's summary as JSON (totals never counted are absent). */
-    private static JsonPath summary(String topic) {
-        String all = asViewer().get("/api/v1/summary").then().statusCode(200).extract().asString();
-        Object t = JsonPath.from(all).getMap("topics").get(topic);
-        return JsonPath.from(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(t).toString());
-    }
 
-    private static JsonPath stream(String topic, String key) {
-        return asViewer().queryParam("topic", topic).queryParam("key", key).get("/api/v1/streams").then()
-                .statusCode(200).extract().jsonPath();
-    }
 
-    private static double metric(String name, String topic) {
-        String text = io.restassured.RestAssured.given().get("/q/metrics").then().extract().asString();
-        return text.lines().filter(l -> l.startsWith(name + "{") && l.contains("topic=\"" + topic + "\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
 }
