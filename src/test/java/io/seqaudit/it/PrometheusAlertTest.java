@@ -1,10 +1,5 @@
 package io.seqaudit.it;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static io.seqaudit.it.ApiAuth.asOperator;
 import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,13 +7,20 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.seqaudit.demo.FaultPlan;
+import io.seqaudit.demo.TrafficSender;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,14 +32,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The shipped alert rules against a real Prometheus (Debian's package, started by deploy/local/prometheus.sh on
- * loopback) scraping the running service: the loss alert fires for the topic of an injected loss, stays firing
- * for as long as the loss is not repaired, and resolves once a replay from the source of truth repaired it.
+ * loopback, scraping this test's service and evaluating deploy/prometheus/seqaudit-rules.yml every second): the
+ * loss alert fires for the topic of losses injected by the demo's generator, with their count, stays firing while
+ * any of them is unrepaired (a partial repair is not enough), and resolves once replays from the source of truth
+ * repaired them all. The promtool unit tests (deploy/prometheus/tests) check the rules' edges; this checks that the
+ * service's real metrics, scraped by a real Prometheus, drive them.
  */
 @QuarkusTest
 @TestProfile(PrometheusAlertTest.Profile.class)
@@ -45,13 +49,19 @@ class PrometheusAlertTest {
 
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String TOPIC = "prom-" + RUN;
-    /** Where deploy/local/prometheus.sh listens (the test inherits its environment). */
+    static final String VOID = "prom-void-" + RUN;
+    /**
+     * The demo's generator: 12 keys of 20 records, about 5 % of them stamped and never sent (no other fault, so a
+     * gap is a loss and nothing else). The plan is a pure function of key and seq: the test knows every lost seq.
+     */
+    static final FaultPlan PLAN = new FaultPlan(TOPIC, VOID, 12, 20, 0, 0.05, 0, 0, 0, 7);
+    /** Where deploy/local/prometheus.sh listens (the script and the test read the same environment). */
     static final String PORT = System.getenv().getOrDefault("SEQAUDIT_PROMETHEUS_PORT", "9590");
-    static final long LOST_FROM = 3;
-    static final long LOST_TO = 4;
+    static final String ALERT = "SeqauditMessagesLost";
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    /** The service under test: grace and replay pace in seconds, so the whole story fits in well under a minute. */
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -63,6 +73,9 @@ class PrometheusAlertTest {
             m.put("seqaudit.replay.source", "http");
             m.put("seqaudit.replay.interval", "1s");
             m.put("seqaudit.replay.transactional-id", "seqaudit-replayer-prom-" + RUN);
+            // One replay per gap, asked for in a burst: the default limit (burst 10) could answer 429.
+            m.put("seqaudit.api.replay-rate", "1000");
+            m.put("seqaudit.api.replay-burst", "1000");
             m.put("kafka.bootstrap.servers", KafkaSupport.bootstrap());
             return m;
         }
@@ -73,29 +86,55 @@ class PrometheusAlertTest {
         }
     }
 
-    /** The source of truth: a WireMock callback that holds the lost records. */
+    /**
+     * The source of truth behind the replay callback: the generator's value of any requested seq
+     * ({@code value-<seq>}), for whichever key and range the service asks. A JDK HTTP server on loopback, because
+     * the answer is computed from the query rather than scripted.
+     */
     public static class Source implements QuarkusTestResourceLifecycleManager {
-        static WireMockServer server;
+        static HttpServer server;
 
         @Override
         public Map<String, String> start() {
             KafkaSupport.createTopic(TOPIC, 1);
-            server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
-            server.start();
-            List<String> records = new ArrayList<>();
-            for (long s = LOST_FROM; s <= LOST_TO; s++) {
-                records.add("{\"seq\":" + s + ",\"valueBase64\":\"" + Base64.getEncoder().encodeToString(
-                        ("v" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
+            KafkaSupport.createTopic(VOID, 1);
+            try {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
             }
-            server.stubFor(get(urlPathEqualTo("/replay")).withQueryParam("key", equalTo("order-1"))
-                    .willReturn(okJson("{\"records\":[" + String.join(",", records) + "],\"missing\":[]}")));
-            return Map.of("seqaudit.replay.http.url", server.baseUrl()
+            server.createContext("/replay", exchange -> {
+                Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
+                List<String> records = new ArrayList<>();
+                for (long s = Long.parseLong(q.get("from")); s <= Long.parseLong(q.get("to")); s++) {
+                    records.add("{\"seq\":" + s + ",\"valueBase64\":\"" + Base64.getEncoder()
+                            .encodeToString(("value-" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
+                }
+                byte[] body = ("{\"records\":[" + String.join(",", records) + "],\"missing\":[]}")
+                        .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+            return Map.of("seqaudit.replay.http.url", "http://127.0.0.1:" + server.getAddress().getPort()
                     + "/replay?topic={topic}&key={key}&producer={producer}&epoch={epoch}&from={fromSeq}&to={toSeq}");
         }
 
         @Override
         public void stop() {
-            server.stop();
+            server.stop(0);
+        }
+
+        private static Map<String, String> query(String raw) {
+            Map<String, String> out = new HashMap<>();
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                out.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+            return out;
         }
     }
 
@@ -105,48 +144,123 @@ class PrometheusAlertTest {
     }
 
     @Test
-    void theLossAlertFiresStaysFiringWhileTheLossIsUnrepairedAndResolvesOnceRepaired() throws Exception {
+    void theLossAlertFiresStaysFiringUntilEveryLostSeqIsRepairedThenResolves() throws Exception {
+        long lost = PLAN.total(FaultPlan.Fate.LOST);
+        List<long[]> gaps = lostRanges();
+        assertThat(gaps).as("the plan loses seqs in at least two places (to repair one first)").hasSizeGreaterThan(1);
+
         LocalScript.run("prometheus.sh", "start", "127.0.0.1:" + RestAssured.port);
-        try (KafkaProducer<String, String> p = KafkaSupport.producer(null, Map.of())) {
-            for (long s = 0; s < 8; s++) {
-                if (s < LOST_FROM || s > LOST_TO) {
-                    p.send(Stamped.record(TOPIC, "order-1", "shop", 1, s));
-                }
-            }
+        // Before the loss: Prometheus scrapes the service and evaluates the rule, and the alert is quiet; so its
+        // firing below is caused by the loss, not by a leftover or a broken scrape.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(query("up{job=\"seqaudit\"}")).as("the service is scraped").isEqualTo(1.0);
+            assertThat(ruleHealth()).as("the loss rule is evaluated").isEqualTo("ok");
+        });
+        assertThat(lossAlert()).isNull();
+
+        try (TrafficSender sender = new TrafficSender(PLAN, KafkaSupport.bootstrap(), "prom-producer-" + RUN)) {
+            sender.sendAll(2);
         }
-        long injected = LOST_TO - LOST_FROM + 1;
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
             JsonNode alert = lossAlert();
-            assertThat(alert).as("SeqauditMessagesLost for " + TOPIC).isNotNull();
+            assertThat(alert).as(ALERT + " for " + TOPIC).isNotNull();
             assertThat(alert.path("state").asText()).isEqualTo("firing");
             assertThat(alert.path("labels").path("severity").asText()).isEqualTo("critical");
+            assertThat(alert.path("value").asDouble()).as("seqs lost").isEqualTo(lost);
             assertThat(alert.path("annotations").path("description").asText())
-                    .startsWith(injected + " seqs of topic " + TOPIC + " are confirmed lost");
+                    .startsWith(lost + " seqs of topic " + TOPIC + " are confirmed lost");
         });
-        // Unrepaired: it keeps firing (the old rule resolved itself after 5 minutes of no new loss).
+        // Unrepaired, it keeps firing: ten evaluations, five times the grace (the old rule resolved itself once
+        // no new loss had been confirmed for 5 minutes).
         await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15)).ignoreExceptions()
                 .untilAsserted(() -> assertThat(lossAlert().path("state").asText()).isEqualTo("firing"));
 
-        String gapId = asViewer().queryParam("topic", TOPIC).queryParam("state", "lost").get("/api/v1/gaps").then()
-                .statusCode(200).extract().jsonPath().getString("items[0].id");
+        JsonPath found = asViewer().queryParam("topic", TOPIC).queryParam("state", "lost").queryParam("limit", 1000)
+                .get("/api/v1/gaps").then().statusCode(200).extract().jsonPath();
+        List<String> ids = found.getList("items.id", String.class);
+        assertThat(ids).hasSameSizeAs(gaps);
+
+        // Repair all gaps but one: the alert goes on firing, for the seqs of that one gap.
+        int l = ids.size() - 1;
+        String last = ids.get(l);
+        long stillLost = found.getLong("items[" + l + "].toSeq") - found.getLong("items[" + l + "].fromSeq") + 1;
+        ids.subList(0, ids.size() - 1).forEach(PrometheusAlertTest::replay);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(lostInSummary()).isEqualTo(stillLost);
+            JsonNode alert = lossAlert();
+            assertThat(alert.path("state").asText()).isEqualTo("firing");
+            assertThat(alert.path("value").asDouble()).as("seqs still lost").isEqualTo(stillLost);
+        });
+
+        replay(last);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(lostInSummary()).isZero();
+            assertThat(lossAlert()).as("resolved once every loss is repaired").isNull();
+        });
+    }
+
+    /** The lost seq ranges the plan injected: runs of consecutive lost seqs of one key (one gap each). */
+    private static List<long[]> lostRanges() {
+        List<long[]> out = new ArrayList<>();
+        for (String key : PLAN.allKeys()) {
+            long[] open = null;
+            for (long s : PLAN.seqs(key, FaultPlan.Fate.LOST)) {
+                if (open != null && open[1] == s - 1) {
+                    open[1] = s;
+                } else {
+                    open = new long[] {s, s};
+                    out.add(open);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void replay(String gapId) {
         asOperator().contentType("application/json").body(Map.of("gapId", gapId)).post("/api/v1/replays").then()
                 .statusCode(202);
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            assertThat(asViewer().get("/api/v1/summary").then().extract().jsonPath().getLong("lost")).isZero();
-            assertThat(lossAlert()).as("resolved once repaired").isNull();
-        });
+    }
+
+    private static long lostInSummary() {
+        return asViewer().get("/api/v1/summary").then().statusCode(200).extract().jsonPath().getLong("lost");
     }
 
     /** The active SeqauditMessagesLost alert of the topic in Prometheus, or null. */
     private static JsonNode lossAlert() throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT
-                + "/api/v1/alerts")).build(), HttpResponse.BodyHandlers.ofString());
-        for (JsonNode a : JSON.readTree(r.body()).path("data").path("alerts")) {
-            if ("SeqauditMessagesLost".equals(a.path("labels").path("alertname").asText())
+        for (JsonNode a : prometheus("/api/v1/alerts").path("data").path("alerts")) {
+            if (ALERT.equals(a.path("labels").path("alertname").asText())
                     && TOPIC.equals(a.path("labels").path("topic").asText())) {
                 return a;
             }
         }
         return null;
+    }
+
+    /** The health Prometheus reports for the loss rule ("ok" once evaluated without error), or null. */
+    private static String ruleHealth() throws Exception {
+        for (JsonNode g : prometheus("/api/v1/rules?type=alert").path("data").path("groups")) {
+            for (JsonNode r : g.path("rules")) {
+                if (ALERT.equals(r.path("name").asText())) {
+                    return r.path("health").asText();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The value of an instant query that returns one series. */
+    private static double query(String promql) throws Exception {
+        JsonNode result = prometheus("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
+                .path("data").path("result");
+        assertThat(result).hasSize(1);
+        return result.get(0).path("value").get(1).asDouble();
+    }
+
+    private static JsonNode prometheus(String pathAndQuery) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT
+                + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(pathAndQuery).isEqualTo(200);
+        return JSON.readTree(r.body());
     }
 }
