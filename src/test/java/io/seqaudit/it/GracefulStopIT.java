@@ -46,6 +46,10 @@ class GracefulStopIT {
                 producer.send(new ProducerRecord<>(TOPIC, "k" + sent % 50, "v"));
             }
             producer.flush();
+            // Frozen only once the auditor audits (its partitions positioned from Redis): frozen earlier, it would
+            // wait in its rebalance callback instead of having batches in flight.
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Findings.recordsCounted(
+                    Findings.json(auditor.get("/api/v1/summary"))) > 0);
             redis.freeze();
             // More records while Redis is frozen: the auditor has batches in flight and retries.
             for (; sent < 4_000; sent++) {
