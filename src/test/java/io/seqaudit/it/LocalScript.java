@@ -34,11 +34,28 @@ final class LocalScript {
 
     /** Like {@link #run} but returns the exit status instead of throwing (e.g. for {@code status}). */
     static Result tryRun(String script, String... args) {
+        return tryRun(java.util.Map.of(), script, args);
+    }
+
+    /** Like {@link #run}, with {@code env} added to the script's environment (e.g. a port of the test's own). */
+    static String run(java.util.Map<String, String> env, String script, String... args) {
+        Result r = tryRun(env, script, args);
+        if (r.exit() != 0) {
+            throw new IllegalStateException(script + " " + String.join(" ", args) + " exited " + r.exit() + ":\n"
+                    + r.output());
+        }
+        return r.stdout();
+    }
+
+    /** Like {@link #tryRun(String, String...)}, with {@code env} added to the script's environment. */
+    static Result tryRun(java.util.Map<String, String> env, String script, String... args) {
         List<String> cmd = new ArrayList<>(List.of("bash", DIR.resolve(script).toString()));
         cmd.addAll(List.of(args));
         try {
             Path err = Files.createTempFile("seqaudit-script", ".err");
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectError(err.toFile());
+            builder.environment().putAll(env);
+            Process p = builder.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();

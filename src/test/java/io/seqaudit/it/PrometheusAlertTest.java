@@ -55,8 +55,10 @@ class PrometheusAlertTest {
      * gap is a loss and nothing else). The plan is a pure function of key and seq: the test knows every lost seq.
      */
     static final FaultPlan PLAN = new FaultPlan(TOPIC, VOID, 12, 20, 0, 0.05, 0, 0, 0, 7);
-    /** Where deploy/local/prometheus.sh listens (the script and the test read the same environment). */
-    static final String PORT = System.getenv().getOrDefault("SEQAUDIT_PROMETHEUS_PORT", "9590");
+    /** Where deploy/local/prometheus.sh listens: a free port of this test run. */
+    static final String PORT = String.valueOf(freePort());
+    /** The script's environment: a port of this test's own, so another Prometheus on the machine is no obstacle. */
+    static final Map<String, String> ENV = Map.of("SEQAUDIT_PROMETHEUS_PORT", PORT);
     static final String ALERT = "SeqauditMessagesLost";
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -140,7 +142,7 @@ class PrometheusAlertTest {
 
     @AfterAll
     static void stopPrometheus() {
-        LocalScript.tryRun("prometheus.sh", "stop");
+        LocalScript.tryRun(ENV, "prometheus.sh", "stop");
     }
 
     @Test
@@ -149,7 +151,7 @@ class PrometheusAlertTest {
         List<long[]> gaps = lostRanges();
         assertThat(gaps).as("the plan loses seqs in at least two places (to repair one first)").hasSizeGreaterThan(1);
 
-        LocalScript.run("prometheus.sh", "start", "127.0.0.1:" + RestAssured.port);
+        LocalScript.run(ENV, "prometheus.sh", "start", "127.0.0.1:" + RestAssured.port);
         // Before the loss: Prometheus scrapes the service and evaluates the rule, and the alert is quiet; so its
         // firing below is caused by the loss, not by a leftover or a broken scrape.
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
@@ -262,5 +264,13 @@ class PrometheusAlertTest {
                 + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(pathAndQuery).isEqualTo(200);
         return JSON.readTree(r.body());
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
