@@ -89,7 +89,8 @@ class FindingPagesTest {
         assertThat(one.getList("items")).hasSize(1);
         assertThat(one.getString("items[0].id")).isEqualTo(ids.get(0));
         assertThat(one.getString("next")).isNotNull();
-        assertThat(page(TOPIC, "/api/v1/gaps", one.getString("next"), 1).getString("items[0].id")).isEqualTo(ids.get(1));
+        assertThat(page(TOPIC, "/api/v1/gaps", one.getString("next"), 1).getString("items[0].id"))
+                .isEqualTo(ids.get(1));
 
         List<String> duplicates = new ArrayList<>();
         List<Instant> seen = new ArrayList<>();
