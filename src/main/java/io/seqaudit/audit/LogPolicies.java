@@ -19,7 +19,9 @@ import org.jboss.logging.Logger;
  * The audited topics' {@link LogPolicy}, read with Admin {@code describeConfigs} on its own daemon thread: every
  * 2 s while a topic's policy is unknown, then every minute (a topic altered to {@code compact} is seen within
  * it). The consumer thread keeps a topic's partitions paused until its policy is known: auditing a compacted
- * topic as if it were not would report every compacted record as lost. A failed read keeps the last values.
+ * topic as if it were not would report every compacted record as lost. A failed read keeps the last values; a
+ * read the broker refuses (no DescribeConfigs right) is not waited for: the topic is audited as {@code delete},
+ * with a WARN naming the right to grant.
  */
 final class LogPolicies implements AutoCloseable {
 
@@ -70,7 +72,17 @@ final class LogPolicies implements AutoCloseable {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                LOG.debugf("Cannot read the configuration of topic %s: %s", resource.name(), e.toString());
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof org.apache.kafka.common.errors.AuthorizationException
+                        && !known.containsKey(resource.name())) {
+                    // Never a partition paused for ever: audit it as a plain topic, and say what is missing.
+                    known.put(resource.name(), LogPolicy.DELETE);
+                    LOG.warnf("Cannot read the configuration of topic %s (%s): it is audited as cleanup.policy=delete. "
+                            + "If it is compacted, compacted records will be reported lost: allow the auditor's "
+                            + "principal DescribeConfigs on the topic", resource.name(), cause.toString());
+                } else {
+                    LOG.debugf("Cannot read the configuration of topic %s: %s", resource.name(), e.toString());
+                }
             }
         });
     }

@@ -6,9 +6,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seqaudit.metrics.AuditMetrics;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.state.StateReader;
+import io.seqaudit.state.LocalRedis;
 import io.seqaudit.state.StateStore;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,9 +20,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import io.seqaudit.audit.TopicAuditor.Result;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,25 +35,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SharedStreamConflictTest {
 
     private static final long T0 = 1_760_000_000_000L;
-    private static Vertx vertx;
-    private static Redis redis;
+    @RegisterExtension
+    static final LocalRedis REDIS = new LocalRedis();
 
     private final String prefix = "seqaudit-conflicttest-" + UUID.randomUUID();
     private final String topic = "shared";
     private StateStore store;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-
-    @BeforeAll
-    static void connect() {
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, "redis://127.0.0.1:6379");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        redis.close();
-        vertx.closeAndAwait();
-    }
 
     @AfterEach
     void deleteKeys() {
@@ -65,7 +51,7 @@ class SharedStreamConflictTest {
     }
 
     private TopicAuditor auditor(int partition, int shards) {
-        store = new StateStore(redis, Duration.ofSeconds(10), prefix, shards);
+        store = new StateStore(REDIS.client(), Duration.ofSeconds(10), prefix, shards);
         TopicAuditor a = new TopicAuditor(topic, store, new SequenceDetector(1_000, 100, Duration.ofSeconds(30)),
                 new AuditMetrics(registry), new AuditSettings(10_000,
                         Duration.ofMinutes(10).toMillis(), Duration.ofDays(7).toMillis(), 100, 1_000));

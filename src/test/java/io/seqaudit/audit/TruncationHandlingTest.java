@@ -8,9 +8,8 @@ import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.GapState;
 import io.seqaudit.state.StateReader;
+import io.seqaudit.state.LocalRedis;
 import io.seqaudit.state.StateStore;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,10 +23,9 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -43,24 +41,12 @@ class TruncationHandlingTest {
     private static final int KEYS = 10;
     private static final int SEQS = 10;
     private static final long T0 = 1_760_000_000_000L;
-    private static Vertx vertx;
-    private static Redis redis;
+    @RegisterExtension
+    static final LocalRedis REDIS = new LocalRedis();
 
     private final String prefix = "seqaudit-trunctest-" + UUID.randomUUID();
     private final String topic = "trunc";
     private StateStore store;
-
-    @BeforeAll
-    static void connect() {
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, "redis://127.0.0.1:6379");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        redis.close();
-        vertx.closeAndAwait();
-    }
 
     @AfterEach
     void deleteKeys() {
@@ -94,7 +80,7 @@ class TruncationHandlingTest {
     }
 
     private TopicAuditor auditor(int shards) {
-        store = new StateStore(redis, Duration.ofSeconds(10), prefix, shards);
+        store = new StateStore(REDIS.client(), Duration.ofSeconds(10), prefix, shards);
         SequenceDetector detector = new SequenceDetector(1_000, 100, Duration.ofSeconds(30));
         TopicAuditor a = new TopicAuditor(topic, store, detector, new AuditMetrics(new SimpleMeterRegistry()),
                 new AuditSettings(10_000, Duration.ofMinutes(10).toMillis(), Duration.ofDays(7).toMillis(), 100,

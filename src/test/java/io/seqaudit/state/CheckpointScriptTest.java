@@ -7,9 +7,7 @@ import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.sequence.StreamState;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +21,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The checkpoint script on the real Redis (127.0.0.1:6379), driven through {@link StateStore} without Quarkus:
@@ -38,28 +35,16 @@ import org.junit.jupiter.api.Test;
 class CheckpointScriptTest {
 
     private static final HexFormat HEX = HexFormat.of();
-    private static Vertx vertx;
-    private static Redis redis;
+    @RegisterExtension
+    static final LocalRedis REDIS = new LocalRedis();
 
     private final String prefix = "seqaudit-cptest-" + UUID.randomUUID();
-    private final StateStore store = new StateStore(redis, Duration.ofSeconds(10), prefix, 1);
+    private final StateStore store = new StateStore(REDIS.client(), Duration.ofSeconds(10), prefix, 1);
     private static final String TOPIC = "orders.v1_eu-west";
     private static final String GEN = "generation-1";
     private final TopicKeys keys = store.keys(TOPIC);
     private final StateReader reader = new StateReader(store);
     private final SequenceDetector detector = new SequenceDetector(1_000, 100, Duration.ofSeconds(30));
-
-    @BeforeAll
-    static void connect() {
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, "redis://127.0.0.1:6379");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        redis.close();
-        vertx.closeAndAwait();
-    }
 
     @AfterEach
     void deleteKeys() {
@@ -105,7 +90,7 @@ class CheckpointScriptTest {
                 req.arg(String.valueOf(a));
             }
         }
-        return redis.send(req).await().atMost(Duration.ofSeconds(10));
+        return REDIS.client().send(req).await().atMost(Duration.ofSeconds(10));
     }
 
     private static byte[] field(String key, String producer, long epoch) {

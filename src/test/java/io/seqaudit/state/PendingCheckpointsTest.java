@@ -3,20 +3,17 @@ package io.seqaudit.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 9: a checkpoint whose reply is lost (the client timed out, the connection dropped) may have been applied
@@ -26,27 +23,15 @@ import org.junit.jupiter.api.Test;
  */
 class PendingCheckpointsTest {
 
-    private static Vertx vertx;
-    private static Redis redis;
+    @RegisterExtension
+    static final LocalRedis REDIS = new LocalRedis();
 
     private final String prefix = "seqaudit-pendtest-" + UUID.randomUUID();
     // A short timeout: the lost reply is given up on after 300 ms.
-    private final StateStore store = new StateStore(redis, Duration.ofMillis(300), prefix, 1);
+    private final StateStore store = new StateStore(REDIS.client(), Duration.ofMillis(300), prefix, 1);
     private static final String TOPIC = "pending";
     private static final String GEN = "generation-1";
     private final TopicKeys keys = store.keys(TOPIC);
-
-    @BeforeAll
-    static void connect() {
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, "redis://127.0.0.1:6379");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        redis.close();
-        vertx.closeAndAwait();
-    }
 
     @BeforeEach
     void createIdentity() {
@@ -66,7 +51,7 @@ class PendingCheckpointsTest {
     }
 
     private long storedOffset() {
-        Response r = redis.sendAndAwait(Request.cmd(Command.HGET).arg(keys.offsets()).arg("0"));
+        Response r = REDIS.client().sendAndAwait(Request.cmd(Command.HGET).arg(keys.offsets()).arg("0"));
         return Long.parseLong(r.toString());
     }
 
