@@ -2,18 +2,15 @@ package io.seqaudit.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link SortedIndex} on the real Redis (127.0.0.1:6379): the index holds exactly the ids of its hash, in byte order,
@@ -22,26 +19,14 @@ import org.junit.jupiter.api.Test;
  */
 class SortedIndexTest {
 
-    private static Vertx vertx;
-    private static Redis redis;
+    @RegisterExtension
+    static final LocalRedis REDIS = new LocalRedis();
 
     private final String prefix = "seqaudit-sortedindex-" + UUID.randomUUID();
-    private final StateStore store = new StateStore(redis, Duration.ofSeconds(10), prefix, 1);
+    private final StateStore store = new StateStore(REDIS.client(), Duration.ofSeconds(10), prefix, 1);
     private final SortedIndex index = new SortedIndex(store);
     private final String hash = prefix + ":{t}:hash";
     private final String idx = prefix + ":{t}:idx";
-
-    @BeforeAll
-    static void connect() {
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, "redis://127.0.0.1:6379");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        redis.close();
-        vertx.closeAndAwait();
-    }
 
     @AfterEach
     void deleteKeys() {
