@@ -102,6 +102,9 @@ public class AuditReader {
      */
     public Page<GapView> gaps(String topic, String state, String cursor, int limit) {
         String after = Page.decode(cursor);
+        if (after != null && !after.startsWith(topic + ".")) { // not a gap id of this topic: no cursor we gave
+            throw Page.badCursor();
+        }
         TreeMap<String, GapView> candidates = new TreeMap<>();
         // The last id up to which every source was read whole; null once every source was read to its end.
         String boundary = null;
@@ -171,11 +174,18 @@ public class AuditReader {
      * {@code seqaudit.state.duplicates-kept}: a bounded read).
      */
     public Page<DuplicateView> duplicates(String topic, String cursor, int limit) {
+        String after = Page.decode(cursor);
+        if (after != null && !DUPLICATE_KEY.matcher(after).matches()) {
+            throw Page.badCursor();
+        }
         List<DuplicateView> all = reader.duplicates(topic).stream().map(d -> new DuplicateView(d.topic(), d.key(),
                 d.keyBase64(), d.producer(), d.epoch(), d.seq(), d.partition(), d.offset(), d.originalPartition(),
                 d.originalOffset(), d.seenAt())).sorted(Comparator.comparing(AuditReader::newestFirst)).toList();
         return Page.after(all, AuditReader::newestFirst, cursor, limit);
     }
+
+    private static final java.util.regex.Pattern DUPLICATE_KEY = java.util.regex.Pattern.compile(
+            "\\d{19}/\\d{10}/\\d{19}");
 
     /** A duplicate's sort key: newest first, then by partition and offset (unique: one duplicate per record). */
     private static String newestFirst(DuplicateView d) {

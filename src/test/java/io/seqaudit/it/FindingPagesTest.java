@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.seqaudit.api.Page;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -183,9 +184,14 @@ class FindingPagesTest {
 
     @Test
     void aCursorTheApiDidNotGiveIsRefusedNamingIt() {
-        for (String path : List.of("/api/v1/gaps", "/api/v1/duplicates")) {
-            asViewer().queryParam("topic", TOPIC).queryParam("cursor", "not a cursor!").get(path).then()
-                    .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("cursor"));
+        // Not Base64; Base64 of a gap id of another topic (a next given for another list or topic).
+        String elsewhere = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString((CHURN + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1").getBytes(StandardCharsets.UTF_8));
+        for (String cursor : List.of("not a cursor!", elsewhere)) {
+            for (String path : List.of("/api/v1/gaps", "/api/v1/duplicates")) {
+                asViewer().queryParam("topic", TOPIC).queryParam("cursor", cursor).get(path).then()
+                        .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("cursor"));
+            }
         }
     }
 
