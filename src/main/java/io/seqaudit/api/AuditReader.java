@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads the audit state from Redis for the API. Called on REST worker threads; a Redis failure surfaces as
@@ -94,37 +95,52 @@ public class AuditReader {
     /**
      * One page of a topic's gaps, optionally of one state, in id order: the open gaps (a lost gap that a replay
      * covers shows the replay's progress: {@code replaying}, {@code unrecoverable} or {@code failed}) and the
-     * repaired ones (closed in the audit state; their replay is what remains of them). Reads per shard at most
-     * {@code limit} gaps, so a small page is cheap whatever the topic holds. With a state, a page may hold fewer
-     * than {@code limit} items (even none) while {@code next} is set: follow {@code next} until it is null.
+     * repaired ones (closed in the audit state; their replay is what remains of them). Reads at most {@code limit}
+     * ids per shard from the gap index and {@code limit} from the replay index, then the replays of the page's lost
+     * gaps' streams: a small page is cheap whatever the topic holds. With a state, a page may hold fewer than
+     * {@code limit} items (even none) while {@code next} is set: follow {@code next} until it is null.
      */
     public Page<GapView> gaps(String topic, String state, String cursor, int limit) {
         String after = Page.decode(cursor);
-        List<ReplayView> replays = replayStore.list(topic);
-        List<GapView> candidates = new ArrayList<>();
-        // The last id the page may reach: open gaps past the last one read are not known yet.
+        if (after != null && !after.startsWith(topic + ".")) { // not a gap id of this topic: no cursor we gave
+            throw Page.badCursor();
+        }
+        TreeMap<String, GapView> candidates = new TreeMap<>();
+        // The last id up to which every source was read whole; null once every source was read to its end.
         String boundary = null;
         if (!"repaired".equals(state)) {
             StateReader.GapPage open = reader.gapsAfter(topic, after, limit);
-            open.gaps().forEach(g -> candidates.add(withReplay(view(g), replays)));
+            List<ReplayView> replays = replayStore.ofStreams(topic, open.gaps().stream()
+                    .filter(g -> g.state() == GapState.LOST).map(g -> streamPrefix(g.id())).distinct().toList());
+            open.gaps().forEach(g -> candidates.put(g.id(), withReplay(view(g), replays)));
             boundary = open.more() ? open.last() : null;
         }
         if (state == null || "repaired".equals(state)) {
-            replays.stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
-                    .filter(g -> after == null || g.id().compareTo(after) > 0).forEach(candidates::add);
+            // A replay id is its gap's id + "-" + toSeq: the replays of the gaps after the cursor follow "<after>-~".
+            ReplayStore.Slice slice = replayStore.after(topic, after == null ? null : after + "-~", limit);
+            slice.replays().stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
+                    .forEach(g -> candidates.putIfAbsent(g.id(), g)); // an open gap of that id shows its replay
+            if (slice.more()) {
+                String last = slice.last().substring(0, slice.last().lastIndexOf('-'));
+                boundary = boundary == null || last.compareTo(boundary) < 0 ? last : boundary;
+            }
         }
-        candidates.sort(Comparator.comparing(GapView::id));
         String last = boundary;
         if (last != null) {
-            String b = last;
-            candidates.removeIf(g -> g.id().compareTo(b) > 0);
+            candidates.tailMap(last, false).clear();
         }
-        if (candidates.size() > limit) {
-            candidates.subList(limit, candidates.size()).clear();
-            last = candidates.get(limit - 1).id();
+        List<GapView> page = new ArrayList<>(candidates.values());
+        if (page.size() > limit) {
+            page.subList(limit, page.size()).clear();
+            last = page.get(limit - 1).id();
         }
-        List<GapView> items = candidates.stream().filter(g -> state == null || state.equals(g.state())).toList();
+        List<GapView> items = page.stream().filter(g -> state == null || state.equals(g.state())).toList();
         return new Page<>(items, last == null ? null : Page.encode(last));
+    }
+
+    /** {@code topic.streamId.} of a gap or replay id {@code topic.streamId.from[-to]}. */
+    private static String streamPrefix(String id) {
+        return id.substring(0, id.lastIndexOf('.') + 1);
     }
 
     private static GapView view(GapRecord g) {
@@ -133,7 +149,7 @@ public class AuditReader {
     }
 
     private static GapView repairedGap(ReplayView r) {
-        String id = r.gapId() != null ? r.gapId() : r.id().substring(0, r.id().lastIndexOf('.') + 1) + r.fromSeq();
+        String id = streamPrefix(r.id()) + r.fromSeq(); // the id of the gap it repaired, as its replay id sorts
         return new GapView(id, r.topic(), -1, r.key(), r.keyBase64(), r.producer(), r.epoch(), r.fromSeq(), r.toSeq(),
                 "repaired", r.createdAt(), null);
     }
@@ -142,7 +158,7 @@ public class AuditReader {
         if (!"lost".equals(g.state())) {
             return g;
         }
-        String prefix = g.id().substring(0, g.id().lastIndexOf('.') + 1);
+        String prefix = streamPrefix(g.id());
         for (ReplayView r : replays) {
             if (r.id().startsWith(prefix) && r.fromSeq() <= g.fromSeq() && r.toSeq() >= g.toSeq()) {
                 String s = r.active() ? "replaying" : r.state();
@@ -158,11 +174,18 @@ public class AuditReader {
      * {@code seqaudit.state.duplicates-kept}: a bounded read).
      */
     public Page<DuplicateView> duplicates(String topic, String cursor, int limit) {
+        String after = Page.decode(cursor);
+        if (after != null && !DUPLICATE_KEY.matcher(after).matches()) {
+            throw Page.badCursor();
+        }
         List<DuplicateView> all = reader.duplicates(topic).stream().map(d -> new DuplicateView(d.topic(), d.key(),
                 d.keyBase64(), d.producer(), d.epoch(), d.seq(), d.partition(), d.offset(), d.originalPartition(),
                 d.originalOffset(), d.seenAt())).sorted(Comparator.comparing(AuditReader::newestFirst)).toList();
         return Page.after(all, AuditReader::newestFirst, cursor, limit);
     }
+
+    private static final java.util.regex.Pattern DUPLICATE_KEY = java.util.regex.Pattern.compile(
+            "\\d{19}/\\d{10}/\\d{19}");
 
     /** A duplicate's sort key: newest first, then by partition and offset (unique: one duplicate per record). */
     private static String newestFirst(DuplicateView d) {

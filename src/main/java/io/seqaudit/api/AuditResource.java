@@ -32,7 +32,6 @@ import java.util.Set;
         content = @Content(schema = @Schema(implementation = ApiError.class)))
 public class AuditResource {
 
-    private static final int MAX_LIMIT = 10_000;
     private static final Set<String> STATES = Set.of("suspected", "lost", "replaying", "repaired", "unrecoverable",
             "failed");
 
@@ -59,7 +58,7 @@ public class AuditResource {
                     "repaired", "unrecoverable", "failed" })) String state,
             @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
             @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
-                    maximum = "10000", defaultValue = "100")) String limit) {
+                    maximum = "1000", defaultValue = "100")) String limit) {
         if (state != null && !STATES.contains(state)) {
             throw new BadRequestException("state", "state must be one of " + STATES);
         }
@@ -95,7 +94,7 @@ public class AuditResource {
     public Page<DuplicateView> duplicates(@QueryParam("topic") @Parameter(required = true) String topic,
             @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
             @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
-                    maximum = "10000", defaultValue = "100")) String limit) {
+                    maximum = "1000", defaultValue = "100")) String limit) {
         return reader.duplicates(topic(topic), cursor, limit(limit));
     }
 
@@ -115,8 +114,8 @@ public class AuditResource {
         }
         try {
             int n = Integer.parseInt(limit);
-            if (n < 1 || n > MAX_LIMIT) {
-                throw new BadRequestException("limit", "limit must be between 1 and " + MAX_LIMIT);
+            if (n < 1 || n > Page.MAX_LIMIT) {
+                throw new BadRequestException("limit", "limit must be between 1 and " + Page.MAX_LIMIT);
             }
             return n;
         } catch (NumberFormatException e) {

@@ -53,7 +53,12 @@ public record Page<T>(List<T> items, String next) {
         try {
             return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new BadRequestException("cursor", "cursor is not one this API gave (use the answer's next)");
+            throw badCursor();
         }
+    }
+
+    /** The 400 for a cursor this API did not give (naming the field {@code cursor}). */
+    static BadRequestException badCursor() {
+        return new BadRequestException("cursor", "cursor is not one this API gave (use the answer's next)");
     }
 }

@@ -5,6 +5,7 @@ import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.CoverageReason;
 import io.seqaudit.state.CoverageRecord;
 import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.SortedIndex;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
 import io.seqaudit.state.TopicKeys;
@@ -77,7 +78,7 @@ final class AuditedTopic {
         Map<Integer, Map<Integer, Long>> offsets = new HashMap<>();
         Map<Integer, Long> epochs = new HashMap<>();
         for (TopicKeys shard : layout.all()) {
-            store.indexFieldsOnce(shard.gaps(), shard.gapIndex()); // gaps stored before the index existed
+            new SortedIndex(store).complete(shard.gaps(), shard.gapIndex()); // gaps stored before the index existed
             offsets.put(shard.shard(), store.partitionValues(shard.offsets()));
             store.partitionValues(shard.cover()).forEach(covers::putIfAbsent);
             store.partitionValues(shard.progress()).forEach((p, v) -> progress.merge(p, v, Math::max));

@@ -114,7 +114,10 @@ public interface SeqauditConfig {
         @WithDefault("10s")
         Duration timeout();
 
-        /** How many recent duplicates each topic keeps for {@code GET /duplicates}. Default 1000. */
+        /**
+         * How many recent duplicates each shard of a topic's state keeps for {@code GET /duplicates} (a topic keeps at
+         * most shards × this, newest first). Default 1000.
+         */
         @WithDefault("1000")
         int duplicatesKept();
 

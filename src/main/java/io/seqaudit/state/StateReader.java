@@ -18,9 +18,11 @@ import java.util.Map;
 public class StateReader {
 
     private final StateStore store;
+    private final SortedIndex index;
 
     public StateReader(StateStore store) {
         this.store = store;
+        this.index = new SortedIndex(store);
     }
 
     public TopicLayout layout(String topic) {
@@ -48,7 +50,7 @@ public class StateReader {
         boolean more = false;
         Map<String, TopicKeys> shardOf = new HashMap<>();
         for (TopicKeys shard : layout.all()) {
-            List<String> some = store.membersAfter(shard.gapIndex(), after, limit);
+            List<String> some = index.idsAfter(shard.gapIndex(), after, limit);
             more |= some.size() == limit;
             some.forEach(id -> shardOf.put(id, shard));
             ids.addAll(some);

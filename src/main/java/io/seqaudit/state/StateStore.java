@@ -188,37 +188,6 @@ public class StateStore {
         return out;
     }
 
-    /**
-     * Up to {@code limit} members of a sorted set whose members all have one score, in byte order, after
-     * {@code after} (exclusive; null: from the first).
-     */
-    public List<String> membersAfter(String key, String after, int limit) {
-        Response r = send(Request.cmd(Command.ZRANGEBYLEX).arg(key).arg(after == null ? "-" : "(" + after).arg("+")
-                .arg("LIMIT").arg(0).arg(limit));
-        List<String> out = new ArrayList<>(r.size());
-        r.forEach(x -> out.add(x.toString()));
-        return out;
-    }
-
-    /**
-     * Indexes every field of {@code hash} as a member of {@code index} (score 0) when the index is empty and the
-     * hash is not: state written before the index existed. Idempotent; a field deleted meanwhile leaves a member
-     * that readers skip.
-     */
-    public void indexFieldsOnce(String hash, String index) {
-        if (send(Request.cmd(Command.ZCARD).arg(index)).toLong() > 0
-                || send(Request.cmd(Command.HLEN).arg(hash)).toLong() == 0) {
-            return;
-        }
-        List<String> fields = new ArrayList<>();
-        scan(hash, (f, v) -> fields.add(new String(f, StandardCharsets.UTF_8)), Integer.MAX_VALUE);
-        for (int i = 0; i < fields.size(); i += 1000) {
-            Request req = Request.cmd(Command.ZADD).arg(index);
-            fields.subList(i, Math.min(fields.size(), i + 1000)).forEach(f -> req.arg(0).arg(f));
-            send(req);
-        }
-    }
-
     /** A text hash field, or null. */
     public String hashGet(String key, String field) {
         Response r = send(Request.cmd(Command.HGET).arg(key).arg(field));
@@ -231,11 +200,6 @@ public class StateStore {
         scan(key, (f, v) -> out.put(new String(f, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)),
                 Integer.MAX_VALUE);
         return out;
-    }
-
-    /** Sets a hash field only if absent; true if set. */
-    public boolean hashPutIfAbsent(String key, String field, String value) {
-        return send(Request.cmd(Command.HSETNX).arg(key).arg(field).arg(value)).toLong() == 1L;
     }
 
     /** Deletes a hash field only if it holds {@code expected}; true if deleted. */
@@ -285,7 +249,8 @@ public class StateStore {
             shard.stateKeys().forEach(req::arg);
             send(req);
         }
-        send(Request.cmd(Command.DEL).arg(layout.topicLevel().replays()).arg(layout.topicLevel().reaudits()));
+        send(Request.cmd(Command.DEL).arg(layout.topicLevel().replays()).arg(layout.topicLevel().replayIndex())
+                .arg(layout.topicLevel().reaudits()));
     }
 
     /** Answers whether Redis responds to PING within the timeout. */

@@ -62,8 +62,8 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
     }
 
     /**
-     * Every gap id of {@link #gaps()}, as members of a sorted set (score 0): the stable order the API pages gaps in,
-     * so a page reads only what it returns.
+     * Every gap id of {@link #gaps()}, as members of a sorted set (score 0; see {@link SortedIndex}): the stable
+     * order the API pages gaps in, so a page reads only what it returns. The checkpoint script keeps it.
      */
     public String gapIndex() {
         return key("gapidx");
@@ -120,6 +120,11 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
     /** replay id → replay JSON (topic-level: kept in shard 0). */
     public String replays() {
         return key("replays");
+    }
+
+    /** Every replay id of {@link #replays()}, as members of a sorted set (score 0; see {@link SortedIndex}). */
+    public String replayIndex() {
+        return key("replayidx");
     }
 
     /** The lease of one replay: held by the replayer instance working on it. */

@@ -101,9 +101,7 @@ class AuditEndToEndTest {
     }
 
     private static Set<String> gapSeqs(String state) {
-        List<Map<String, Object>> gaps = asViewer().queryParam("topic", T).queryParam("state", state)
-                .queryParam("limit", 10000).get("/api/v1/gaps").then().statusCode(200).extract().jsonPath()
-                .getList("items");
+        List<Map<String, Object>> gaps = ServiceReads.allItems("/api/v1/gaps", T, state);
         Set<String> out = new TreeSet<>();
         for (Map<String, Object> g : gaps) {
             String key = g.get("keyBase64") == null ? "<null>" : (String) g.get("key");
@@ -115,8 +113,7 @@ class AuditEndToEndTest {
     }
 
     private static Set<String> duplicateSeqs() {
-        List<Map<String, Object>> dups = asViewer().queryParam("topic", T).queryParam("limit", 10000)
-                .get("/api/v1/duplicates").then().statusCode(200).extract().jsonPath().getList("items");
+        List<Map<String, Object>> dups = ServiceReads.allItems("/api/v1/duplicates", T, null);
         Set<String> out = new HashSet<>();
         for (Map<String, Object> d : dups) {
             String key = d.get("keyBase64") == null ? "<null>" : (String) d.get("key");

@@ -292,7 +292,7 @@ class AuditorCrashIT {
     /** Every gap as "id key producer epoch from..to state", sorted. */
     private static List<String> gaps(AuditorProcess p) {
         List<String> out = new ArrayList<>();
-        for (JsonNode g : Findings.all(p, "/api/v1/gaps?topic=" + TOPIC + "&limit=10000")) {
+        for (JsonNode g : Findings.all(p, "/api/v1/gaps?topic=" + TOPIC + "&limit=1000")) {
             out.add(g.get("id").asText() + " " + g.get("key").asText() + " " + g.get("keyBase64").asText() + " "
                     + g.get("producer").asText() + " " + g.get("epoch").asLong() + " " + g.get("fromSeq").asLong()
                     + ".." + g.get("toSeq").asLong() + " " + g.get("state").asText());
@@ -310,7 +310,7 @@ class AuditorCrashIT {
         List<String> keyed = new ArrayList<>();
         List<String> nulls = new ArrayList<>();
         List<String> seqs = new ArrayList<>();
-        for (JsonNode d : Findings.all(p, "/api/v1/duplicates?topic=" + TOPIC + "&limit=10000")) {
+        for (JsonNode d : Findings.all(p, "/api/v1/duplicates?topic=" + TOPIC + "&limit=1000")) {
             boolean nullKey = d.get("keyBase64").isNull();
             String id = (nullKey ? "<null>" : d.get("key").asText()) + "#" + d.get("seq").asLong();
             seqs.add(id);

@@ -94,7 +94,7 @@ final class BrokerFailoverRun implements AutoCloseable {
     /** "key#seq" of every seq the auditor reports lost. */
     Set<String> lostSeqs() {
         Set<String> out = new TreeSet<>();
-        for (JsonNode g : Findings.all(auditor, "/api/v1/gaps?topic=" + topic + "&state=lost&limit=10000")) {
+        for (JsonNode g : Findings.all(auditor, "/api/v1/gaps?topic=" + topic + "&state=lost&limit=1000")) {
             for (long s = g.get("fromSeq").asLong(); s <= g.get("toSeq").asLong(); s++) {
                 out.add(g.get("key").asText() + "#" + s);
             }

@@ -9,6 +9,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.seqaudit.api.Page;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The API reaches every finding (issue 11): gaps and duplicates come in pages ({@code {items, next}}) in a stable
- * order; following {@code next} gives each exactly once; a cursor the API did not give is a 400 naming it.
+ * order; following {@code next} gives each exactly once, also while gaps open and close between pages; a cursor the
+ * API did not give, or a limit beyond {@link Page#MAX_LIMIT}, is a 400 naming it.
  */
 @QuarkusTest
 @TestProfile(FindingPagesTest.Profile.class)
@@ -30,6 +33,7 @@ class FindingPagesTest {
 
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String TOPIC = "pages-" + RUN;
+    static final String CHURN = "pages-churn-" + RUN;
     static final int GAP_KEYS = 250;
     static final int DUPLICATE_KEYS = 30;
 
@@ -37,12 +41,13 @@ class FindingPagesTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             // Grace of an hour: the gaps stay suspected and open for the whole test.
-            return AuditTestProfile.settings("pages-" + RUN, TOPIC, "1h");
+            return AuditTestProfile.settings("pages-" + RUN, TOPIC + "," + CHURN, "1h");
         }
 
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(CreatedTopic.class, CreatedTopic.args(TOPIC, 3)));
+            return List.of(new TestResourceEntry(CreatedTopic.class, CreatedTopic.args(TOPIC, 3)),
+                    new TestResourceEntry(CreatedTopic.class, CreatedTopic.args(CHURN, 3)));
         }
     }
 
@@ -58,8 +63,7 @@ class FindingPagesTest {
                 p.send(Stamped.record(TOPIC, "dup-" + k, "pages", 1, 0));
             }
         }
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(asViewer().get("/api/v1/summary")
-                .then().extract().jsonPath().getLong("suspected")).isEqualTo(GAP_KEYS));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(suspected(TOPIC)).isEqualTo(GAP_KEYS));
 
         int limit = 100;
         List<String> ids = new ArrayList<>();
@@ -67,7 +71,7 @@ class FindingPagesTest {
         int pages = 0;
         String cursor = null;
         do {
-            JsonPath page = page("/api/v1/gaps", cursor, limit);
+            JsonPath page = page(TOPIC, "/api/v1/gaps", cursor, limit);
             List<Map<String, Object>> items = page.getList("items");
             assertThat(items).hasSizeLessThanOrEqualTo(limit);
             items.forEach(g -> {
@@ -82,16 +86,18 @@ class FindingPagesTest {
         assertThat(keys).hasSize(GAP_KEYS).allMatch(k -> k.startsWith("gap-"));
         assertThat(pages).isEqualTo((GAP_KEYS + limit - 1) / limit);
 
-        JsonPath one = page("/api/v1/gaps", null, 1);
+        JsonPath one = page(TOPIC, "/api/v1/gaps", null, 1);
         assertThat(one.getList("items")).hasSize(1);
         assertThat(one.getString("items[0].id")).isEqualTo(ids.get(0));
-        assertThat(page("/api/v1/gaps", one.getString("next"), 1).getString("items[0].id")).isEqualTo(ids.get(1));
+        assertThat(one.getString("next")).isNotNull();
+        assertThat(page(TOPIC, "/api/v1/gaps", one.getString("next"), 1).getString("items[0].id"))
+                .isEqualTo(ids.get(1));
 
         List<String> duplicates = new ArrayList<>();
         List<Instant> seen = new ArrayList<>();
         cursor = null;
         do {
-            JsonPath page = page("/api/v1/duplicates", cursor, 7);
+            JsonPath page = page(TOPIC, "/api/v1/duplicates", cursor, 7);
             List<Map<String, Object>> items = page.getList("items");
             items.forEach(d -> {
                 duplicates.add(d.get("key") + "#" + d.get("seq"));
@@ -103,16 +109,98 @@ class FindingPagesTest {
         assertThat(seen).as("newest first").isSortedAccordingTo(java.util.Comparator.reverseOrder());
     }
 
+    /**
+     * Between two pages, gaps close (some already listed, some not yet) and new ones open: the rest of the walk
+     * lists each gap still open that the first page had not reached exactly once, none of the closed ones, and of
+     * the new ones exactly those whose id sorts after the cursor.
+     */
     @Test
-    void aCursorTheApiDidNotGiveIsRefusedNamingIt() {
+    void gapsOpenedOrClosedBetweenPagesNeitherRepeatNorShiftTheOthers() {
+        int keys = 60;
+        int opened = 20;
+        int limit = 20;
+        try (KafkaProducer<String, String> p = KafkaSupport.producer(null, Map.of())) {
+            for (int k = 0; k < keys; k++) {
+                p.send(Stamped.record(CHURN, "churn-" + k, "pages", 1, 0));
+                p.send(Stamped.record(CHURN, "churn-" + k, "pages", 1, 2)); // seq 1 missing
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(suspected(CHURN)).isEqualTo(keys));
+        Map<String, String> keyOf = new java.util.TreeMap<>();
+        ServiceReads.allItems("/api/v1/gaps", CHURN, null).forEach(g -> keyOf.put((String) g.get("id"),
+                (String) g.get("key")));
+        List<String> before = new ArrayList<>(keyOf.keySet());
+
+        JsonPath first = page(CHURN, "/api/v1/gaps", null, limit);
+        List<String> seen = first.getList("items.id", String.class);
+        assertThat(seen).isEqualTo(before.subList(0, limit));
+        String cursor = first.getString("next");
+
+        // Close the first gap listed and every third gap not listed yet (their seq 1 arrives); open new gaps.
+        Set<String> closed = new HashSet<>();
+        closed.add(before.get(0));
+        for (int i = limit; i < before.size(); i += 3) {
+            closed.add(before.get(i));
+        }
+        try (KafkaProducer<String, String> p = KafkaSupport.producer(null, Map.of())) {
+            closed.forEach(id -> p.send(Stamped.record(CHURN, keyOf.get(id), "pages", 1, 1)));
+            for (int k = 0; k < opened; k++) {
+                p.send(Stamped.record(CHURN, "churn-new-" + k, "pages", 1, 0));
+                p.send(Stamped.record(CHURN, "churn-new-" + k, "pages", 1, 2));
+            }
+        }
+        long open = keys - closed.size() + opened;
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(suspected(CHURN)).isEqualTo(open));
+        List<String> after = ServiceReads.allItems("/api/v1/gaps", CHURN, null).stream()
+                .map(g -> (String) g.get("id")).toList();
+        List<String> added = after.stream().filter(id -> !keyOf.containsKey(id)).toList();
+        assertThat(added).hasSize(opened);
+
+        List<String> rest = new ArrayList<>();
+        do {
+            JsonPath page = page(CHURN, "/api/v1/gaps", cursor, limit);
+            rest.addAll(page.getList("items.id", String.class));
+            cursor = page.getString("next");
+        } while (cursor != null);
+
+        String lastSeen = seen.get(seen.size() - 1);
+        List<String> expected = new ArrayList<>(before.subList(limit, before.size()));
+        expected.removeAll(closed);
+        added.stream().filter(id -> id.compareTo(lastSeen) > 0).forEach(expected::add);
+        expected.sort(null);
+        assertThat(rest).as("the rest of the walk").isEqualTo(expected);
+        assertThat(rest).doesNotContainAnyElementsOf(seen);
+    }
+
+    @Test
+    void aLimitBeyondTheMaximumIsRefusedNamingIt() {
         for (String path : List.of("/api/v1/gaps", "/api/v1/duplicates")) {
-            asViewer().queryParam("topic", TOPIC).queryParam("cursor", "not a cursor!").get(path).then()
-                    .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("cursor"));
+            asViewer().queryParam("topic", TOPIC).queryParam("limit", Page.MAX_LIMIT + 1).get(path).then()
+                    .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("limit"));
+            asViewer().queryParam("topic", TOPIC).queryParam("limit", Page.MAX_LIMIT).get(path).then()
+                    .statusCode(200);
         }
     }
 
-    private static JsonPath page(String path, String cursor, int limit) {
-        var req = asViewer().queryParam("topic", TOPIC).queryParam("limit", limit);
+    @Test
+    void aCursorTheApiDidNotGiveIsRefusedNamingIt() {
+        // Not Base64; Base64 of a gap id of another topic (a next given for another list or topic).
+        String elsewhere = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString((CHURN + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1").getBytes(StandardCharsets.UTF_8));
+        for (String cursor : List.of("not a cursor!", elsewhere)) {
+            for (String path : List.of("/api/v1/gaps", "/api/v1/duplicates")) {
+                asViewer().queryParam("topic", TOPIC).queryParam("cursor", cursor).get(path).then()
+                        .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("cursor"));
+            }
+        }
+    }
+
+    private static long suspected(String topic) {
+        return ServiceReads.total(ServiceReads.topicSummary(topic), "suspected");
+    }
+
+    private static JsonPath page(String topic, String path, String cursor, int limit) {
+        var req = asViewer().queryParam("topic", topic).queryParam("limit", limit);
         if (cursor != null) {
             req = req.queryParam("cursor", cursor);
         }

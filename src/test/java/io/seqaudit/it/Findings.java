@@ -30,7 +30,7 @@ final class Findings {
     /** "key#seq" of every lost seq (state lost), the null key written {@code <null>}. */
     static Set<String> lostSeqs(AuditorProcess p, String topic) {
         Set<String> out = new TreeSet<>();
-        for (JsonNode g : all(p, "/api/v1/gaps?topic=" + topic + "&state=lost&limit=10000")) {
+        for (JsonNode g : all(p, "/api/v1/gaps?topic=" + topic + "&state=lost&limit=1000")) {
             String key = g.get("keyBase64").isNull() ? "<null>" : g.get("key").asText();
             for (long s = g.get("fromSeq").asLong(); s <= g.get("toSeq").asLong(); s++) {
                 out.add(key + "#" + s);
@@ -42,7 +42,7 @@ final class Findings {
     /** "key#seq" of every duplicate reported, sorted (one entry per report). */
     static List<String> duplicateSeqs(AuditorProcess p, String topic) {
         List<String> out = new ArrayList<>();
-        for (JsonNode d : all(p, "/api/v1/duplicates?topic=" + topic + "&limit=10000")) {
+        for (JsonNode d : all(p, "/api/v1/duplicates?topic=" + topic + "&limit=1000")) {
             out.add((d.get("keyBase64").isNull() ? "<null>" : d.get("key").asText()) + "#" + d.get("seq").asLong());
         }
         out.sort(null);

@@ -151,8 +151,7 @@ class ReplayHttpTest {
         assertThat(Callback.brokenCalls()).isEqualTo(MAX_FETCHES * MAX_ATTEMPTS); // then no more
 
         // The gaps tell the story: 6..8 of "whole" repaired, seq 7 of "partial" unrecoverable, 6..8 of "broken" failed.
-        List<Map<String, Object>> gaps = asViewer().queryParam("topic", TOPIC).get("/api/v1/gaps").then()
-                .statusCode(200).extract().jsonPath().getList("items");
+        List<Map<String, Object>> gaps = ServiceReads.allItems("/api/v1/gaps", TOPIC, null);
         Map<String, String> stateByKey = new HashMap<>();
         gaps.forEach(g -> stateByKey.put(g.get("key") + ":" + g.get("fromSeq") + "-" + g.get("toSeq"),
                 (String) g.get("state")));

@@ -546,9 +546,10 @@ class CheckpointScriptTest {
             TopicKeys k = new TopicKeys("seqaudit", topic);
             List<String> all = new java.util.ArrayList<>(k.checkpointKeys());
             all.add(k.replays());
+            all.add(k.replayIndex());
             all.add(k.replayLease(k.topic() + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA.1-2"));
             all.add(k.coverage());
-            assertThat(all).hasSize(17).doesNotHaveDuplicates();
+            assertThat(all).hasSize(18).doesNotHaveDuplicates();
             for (String key : all) {
                 assertThat(key).startsWith("seqaudit:");
                 assertThat(key.chars().filter(c -> c == '{').count()).as(key).isEqualTo(1);

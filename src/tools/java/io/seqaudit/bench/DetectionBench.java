@@ -88,9 +88,8 @@ final class DetectionBench {
     private Result watch(Service s, CompletableFuture<Void> sending) throws Exception {
         Map<String, Double> delays = new HashMap<>();
         int wrong = 0;
-        HttpRequest req = HttpRequest.newBuilder(URI.create(s.api + "/api/v1/gaps?state=lost&limit=10000&topic="
-                + URLEncoder.encode(topic, StandardCharsets.UTF_8))).header("Authorization", "Bearer " + s.token)
-                .timeout(Duration.ofSeconds(10)).build();
+        String lost = s.api + "/api/v1/gaps?state=lost&limit=1000&topic=" + URLEncoder.encode(topic,
+                StandardCharsets.UTF_8);
         long deadline = Long.MAX_VALUE;
         while (delays.size() < o.gaps()) {
             if (sending.isDone() && deadline == Long.MAX_VALUE) {
@@ -100,12 +99,21 @@ final class DetectionBench {
                 throw new IllegalStateException("only " + delays.size() + " of " + o.gaps()
                         + " gaps were reported lost: " + s.tail());
             }
-            HttpResponse<String> resp = Service.HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+            List<JsonNode> listed = new ArrayList<>();
+            String cursor = null;
+            do { // every page: follows next until it is null
+                HttpRequest req = HttpRequest.newBuilder(URI.create(lost + (cursor == null ? "" : "&cursor=" + cursor)))
+                        .header("Authorization", "Bearer " + s.token).timeout(Duration.ofSeconds(10)).build();
+                HttpResponse<String> resp = Service.HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+                if (resp.statusCode() != 200) {
+                    throw new IllegalStateException("GET gaps answered " + resp.statusCode() + ": " + resp.body());
+                }
+                JsonNode page = json.readTree(resp.body());
+                page.path("items").forEach(listed::add);
+                cursor = page.path("next").isTextual() ? page.path("next").asText() : null;
+            } while (cursor != null);
             long seenAt = System.currentTimeMillis();
-            if (resp.statusCode() != 200) {
-                throw new IllegalStateException("GET gaps answered " + resp.statusCode() + ": " + resp.body());
-            }
-            for (JsonNode g : json.readTree(resp.body()).path("items")) { // the bench has fewer gaps than a page
+            for (JsonNode g : listed) {
                 String id = g.path("id").asText();
                 if (delays.containsKey(id)) {
                     continue;

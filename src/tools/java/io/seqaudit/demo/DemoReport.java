@@ -90,7 +90,7 @@ public final class DemoReport {
     /** "key#seq" of every seq of the topic's gaps in {@code state}; the null key is written {@code <null>}. */
     Set<String> gapSeqs(String state) {
         Set<String> out = new TreeSet<>();
-        for (JsonNode g : all("/api/v1/gaps?limit=10000&state=" + state + "&topic=" + enc(topic))) {
+        for (JsonNode g : all("/api/v1/gaps?limit=1000&state=" + state + "&topic=" + enc(topic))) {
             String key = g.path("keyBase64").isNull() ? "<null>" : g.path("key").asText();
             for (long s = g.path("fromSeq").asLong(); s <= g.path("toSeq").asLong(); s++) {
                 out.add(key + "#" + s);
@@ -101,7 +101,7 @@ public final class DemoReport {
 
     Set<String> duplicateSeqs() {
         Set<String> out = new TreeSet<>();
-        for (JsonNode d : all("/api/v1/duplicates?limit=10000&topic=" + enc(topic))) {
+        for (JsonNode d : all("/api/v1/duplicates?limit=1000&topic=" + enc(topic))) {
             out.add((d.path("keyBase64").isNull() ? "<null>" : d.path("key").asText()) + "#" + d.path("seq").asLong());
         }
         return out;
