@@ -38,6 +38,8 @@ final class LogPolicies implements AutoCloseable {
     LogPolicies(Admin admin, Collection<String> topics) {
         this.admin = admin;
         this.topics = List.copyOf(topics);
+        // A daemon thread of its own, like EndOffsets: these objects live outside CDI (built per auditor start), so
+        // the Quarkus Scheduler has no bean to call; the consumer thread must never wait on describeConfigs.
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "seqaudit-log-policies");
             t.setDaemon(true);

@@ -116,16 +116,6 @@ public class StateReader {
         return out;
     }
 
-    /** The newest {@code limit} duplicates of a topic, newest first (each shard keeps its own newest). */
-    public List<DuplicateRecord> duplicates(String topic, int limit) {
-        List<DuplicateRecord> out = new ArrayList<>();
-        for (TopicKeys shard : layout(topic).all()) {
-            store.listHead(shard.duplicates(), limit).forEach(j -> out.add(DuplicateRecord.fromJson(j)));
-        }
-        out.sort(java.util.Comparator.comparing(DuplicateRecord::seenAt).reversed());
-        return out.size() > limit ? out.subList(0, limit) : out;
-    }
-
     /** producer-epoch hash → "epoch producer", over every shard. */
     public Map<FieldKey, String> producerEpochs(String topic) {
         Map<FieldKey, String> out = new HashMap<>();
