@@ -109,15 +109,21 @@ class LogChangesUnderTheAuditorTest {
             assertThat(audited).isBetween(recordsIn(COMPACTED), (long) SEQS * COMPACTED_KEYS + total(s, "streams"));
             // Per stream, the seqs from its first seen to its highest minus those that arrived were compacted.
             long span = 0;
+            long startedLate = 0;
+            List<String> keys = new ArrayList<>();
             for (int k = 0; k < COMPACTED_KEYS; k++) {
-                JsonPath st = stream(COMPACTED, "k" + k);
-                span += st.getLong("[0].highestSeq") - st.getLong("[0].startSeq") + 1;
+                keys.add("k" + k);
             }
-            JsonPath filler = stream(COMPACTED, "filler");
-            span += filler.getLong("[0].highestSeq") - filler.getLong("[0].startSeq") + 1;
+            keys.add("filler");
+            for (String key : keys) {
+                JsonPath st = stream(COMPACTED, key);
+                span += st.getLong("[0].highestSeq") - st.getLong("[0].startSeq") + 1;
+                startedLate += st.getLong("[0].startSeq") > 0 ? 1 : 0;
+            }
             assertThat(total(s, "uncovered.compacted")).isEqualTo(span - audited);
-            assertThat(total(s, "records.joined_late")).as("each key taken from its first record left")
-                    .isEqualTo(COMPACTED_KEYS + 1);
+            // Which seq of a key survived depends on when the cleaner ran (the filler's seq 0 may): counted per key.
+            assertThat(total(s, "records.joined_late")).as("each key first seen past seq 0 taken from there")
+                    .isEqualTo(startedLate).isPositive();
             assertThat(total(s, "suspected")).isZero();
             assertThat(total(s, "lost")).isZero();
             assertThat(total(s, "records.out_of_order")).isZero();
