@@ -27,8 +27,9 @@ class PendingCheckpointsTest {
     static final LocalRedis REDIS = new LocalRedis();
 
     private final String prefix = "seqaudit-pendtest-" + UUID.randomUUID();
-    // A short timeout: the lost reply is given up on after 300 ms.
-    private final StateStore store = new StateStore(REDIS.client(), Duration.ofMillis(300), prefix, 1);
+    // The lost reply is given up on after this timeout: short, yet long enough for the real calls of a loaded CI
+    // machine (300 ms failed a fresh-clone run: the set-up's first script load took longer).
+    private final StateStore store = new StateStore(REDIS.client(), Duration.ofSeconds(2), prefix, 1);
     private static final String TOPIC = "pending";
     private static final String GEN = "generation-1";
     private final TopicKeys keys = store.keys(TOPIC);
