@@ -15,6 +15,8 @@ if ! command -v "${SEQAUDIT_KUBECTL:-kubectl}" >/dev/null; then
   log "WARNING: kubectl not found: the deploy/ rendering checks will be SKIPPED; install kubectl 1.27+ (https://kubernetes.io/docs/tasks/tools/) or set SEQAUDIT_KUBECTL"
 fi
 
+# kcat: a Kafka client that is not ours, for the tests of the public contracts (beacons sent by hand).
+command -v kcat >/dev/null || apt_install kcat
 bash "$here/redis.sh" start
 bash "$here/postgres.sh" start
 # A broker that already runs stays up; one this run starts is stopped at the end, whatever happens.

@@ -4,6 +4,7 @@ import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.replay.ReplayStore;
 import io.seqaudit.replay.ReplayView;
 import io.seqaudit.sequence.MissingRange;
+import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.FieldKey;
@@ -49,6 +50,7 @@ public class AuditReader {
         long suspected = 0;
         long lost = 0;
         long lostTotal = 0;
+        Map<String, Long> lostByStage = zeroStages();
         long aborted = 0;
         long streams = 0;
         for (SummaryView t : topics.values()) {
@@ -58,10 +60,12 @@ public class AuditReader {
             suspected += t.suspected();
             lost += t.lost();
             lostTotal += t.lostTotal();
+            t.lostByStage().forEach((k, v) -> lostByStage.merge(k, v, Long::sum));
             aborted += t.aborted();
             streams += t.streams();
         }
-        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, aborted, streams, topics);
+        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, lostByStage, aborted, streams,
+                topics);
     }
 
     private SummaryView topicSummary(String topic) {
@@ -69,6 +73,7 @@ public class AuditReader {
         Map<String, Long> records = zeroOutcomes();
         Map<String, Long> invalid = new LinkedHashMap<>();
         Map<String, Long> uncovered = new LinkedHashMap<>();
+        Map<String, Long> lostByStage = zeroStages();
         totals.forEach((name, v) -> {
             if (name.startsWith("records:")) {
                 records.put(name.substring(8), v);
@@ -76,12 +81,26 @@ public class AuditReader {
                 invalid.put(name.substring(8), v);
             } else if (name.startsWith("uncovered:")) {
                 uncovered.put(name.substring(10), v);
+            } else if (name.startsWith("lost:")) {
+                lostByStage.put(name.substring(5), v);
             }
         });
+        long lostTotal = totals.getOrDefault("lost_total", 0L);
+        // State written before losses had a stage counted only the total: the rest is of no known stage.
+        long staged = lostByStage.values().stream().mapToLong(Long::longValue).sum();
+        lostByStage.merge(LossStage.UNKNOWN.tag(), Math.max(0, lostTotal - staged), Long::sum);
         return new SummaryView(records, invalid, uncovered, totals.getOrDefault("missing:suspected", 0L),
-                totals.getOrDefault("missing:lost", 0L), totals.getOrDefault("lost_total", 0L),
+                totals.getOrDefault("missing:lost", 0L), lostTotal, lostByStage,
                 totals.getOrDefault("aborted_total", 0L),
                 totals.getOrDefault("streams", 0L), null);
+    }
+
+    private static Map<String, Long> zeroStages() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (LossStage s : LossStage.values()) {
+            m.put(s.tag(), 0L);
+        }
+        return m;
     }
 
     private static Map<String, Long> zeroOutcomes() {
@@ -145,13 +164,14 @@ public class AuditReader {
 
     private static GapView view(GapRecord g) {
         return new GapView(g.id(), g.topic(), g.partition(), g.key(), g.keyBase64(), g.producer(), g.epoch(),
-                g.fromSeq(), g.toSeq(), g.state() == GapState.LOST ? "lost" : "suspected", g.openedAt(), g.lostAt());
+                g.fromSeq(), g.toSeq(), g.state() == GapState.LOST ? "lost" : "suspected", g.openedAt(), g.lostAt(),
+                g.stage().tag(), g.cause());
     }
 
     private static GapView repairedGap(ReplayView r) {
         String id = streamPrefix(r.id()) + r.fromSeq(); // the id of the gap it repaired, as its replay id sorts
         return new GapView(id, r.topic(), -1, r.key(), r.keyBase64(), r.producer(), r.epoch(), r.fromSeq(), r.toSeq(),
-                "repaired", r.createdAt(), null);
+                "repaired", r.createdAt(), null, null, null);
     }
 
     private static GapView withReplay(GapView g, List<ReplayView> replays) {
@@ -163,7 +183,7 @@ public class AuditReader {
             if (r.id().startsWith(prefix) && r.fromSeq() <= g.fromSeq() && r.toSeq() >= g.toSeq()) {
                 String s = r.active() ? "replaying" : r.state();
                 return new GapView(g.id(), g.topic(), g.partition(), g.key(), g.keyBase64(), g.producer(), g.epoch(),
-                        g.fromSeq(), g.toSeq(), s, g.openedAt(), g.lostAt());
+                        g.fromSeq(), g.toSeq(), s, g.openedAt(), g.lostAt(), g.stage(), g.cause());
             }
         }
         return g;

@@ -11,7 +11,12 @@ package io.seqaudit.api;
  *        {@code unrecoverable} or {@code failed}
  * @param openedAt when the gap was found (auditor progress time, ISO-8601)
  * @param lostAt when its grace ran out, null while suspected
+ * @param stage where the seqs were lost: {@code producer}, {@code broker} or {@code unknown} (no beacon covers
+ *        them); null for a repaired gap
+ * @param cause for the producer stage: the exception class the producer's send failed with, or {@code unsent}
+ *        (stamped and never handed to Kafka); else null
  */
 public record GapView(String id, String topic, int partition, String key, String keyBase64, String producer,
-        long epoch, long fromSeq, long toSeq, String state, String openedAt, String lostAt) {
+        long epoch, long fromSeq, long toSeq, String state, String openedAt, String lostAt, String stage,
+        String cause) {
 }

@@ -12,10 +12,12 @@ import java.util.Map;
  * @param suspected seqs suspected missing now
  * @param lost seqs lost now
  * @param lostTotal seqs ever confirmed lost
+ * @param lostByStage the same, by the stage their gap had when it turned lost: {@code producer}, {@code broker},
+ *        {@code unknown} (no beacon covered them then)
  * @param aborted seqs found in aborted transactions (never published by choice): closed, never lost
  * @param streams streams tracked
  */
 public record SummaryView(Map<String, Long> records, Map<String, Long> invalid, Map<String, Long> uncovered,
         long suspected, long lost,
-        long lostTotal, long aborted, long streams, Map<String, SummaryView> topics) {
+        long lostTotal, Map<String, Long> lostByStage, long aborted, long streams, Map<String, SummaryView> topics) {
 }

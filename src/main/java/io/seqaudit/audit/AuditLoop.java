@@ -41,6 +41,8 @@ final class AuditLoop implements Runnable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final EndOffsets endOffsets;
     private final LogPolicies policies;
+    /** The producers' beacons; null when seqaudit.audit.beacons is off. */
+    private final BeaconReader beacons;
     private final StateReader reader;
     private final RedisSettings settings;
     private final Duration settingsCheck;
@@ -68,7 +70,8 @@ final class AuditLoop implements Runnable {
     private boolean persistent = true;
     private boolean commitsFailing;
 
-    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, EndOffsets endOffsets, LogPolicies policies, StateReader reader,
+    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, BeaconReader beacons, EndOffsets endOffsets,
+            LogPolicies policies, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
             Reachability reachability, Duration tick, Duration backoff, boolean startLatest) {
         this.reachability = reachability;
@@ -79,6 +82,7 @@ final class AuditLoop implements Runnable {
         this.unpositioned = assignments.unpositioned();
         this.inFlight = assignments.inFlight();
         this.consumer = consumer;
+        this.beacons = beacons;
         this.endOffsets = endOffsets;
         this.policies = policies;
         this.auditors = auditors;
@@ -112,6 +116,9 @@ final class AuditLoop implements Runnable {
         } finally {
             new ArrayList<>(inFlight.keySet()).forEach(assignments::settleQuietly);
             consumer.close(Duration.ofSeconds(5));
+            if (beacons != null) {
+                beacons.close();
+            }
             policies.close();
             endOffsets.close();
             status = "stopped";
@@ -148,6 +155,9 @@ final class AuditLoop implements Runnable {
             return;
         }
         now = System.currentTimeMillis();
+        if (beacons != null) {
+            beacons.poll(now);
+        }
         boolean isTick = now >= nextTick;
         Map<String, Map<Integer, List<ConsumerRecord<byte[], byte[]>>>> byTopic = new HashMap<>();
         for (TopicPartition tp : records.partitions()) {
@@ -165,9 +175,12 @@ final class AuditLoop implements Runnable {
             // Caught-up partitions are confirmed on ticks only (one ListOffsets request); between ticks progress
             // follows the records' timestamps.
             Map<Integer, Long> upTo = isTick ? caughtUp(auditor) : Map.of();
+            Map<Integer, List<Beacon>> ready = readyBeacons(auditor, upTo);
+            auditor.offer(ready);
             TopicAuditor.InFlight previous = inFlight.remove(auditor.topic());
             TopicAuditor.Result result;
-            if (auditor.pipelined(now)) {
+            // A batch with beacons is sent on its own: the beacons are forgotten only once it applied.
+            if (auditor.pipelined(now) && ready.isEmpty()) {
                 // Audit this poll on top of the previous batch while Redis applies it; then confirm the previous
                 // one before sending this one. A refused previous batch voids this one: both are read again.
                 TopicAuditor.Prepared next = auditor.prepare(batch, upTo, positions(auditor), now);
@@ -180,6 +193,10 @@ final class AuditLoop implements Runnable {
                 if (result == TopicAuditor.Result.APPLIED) {
                     result = auditor.process(batch, upTo, positions(auditor), now);
                 }
+            }
+            auditor.offer(Map.of());
+            if (result == TopicAuditor.Result.APPLIED) {
+                ready.forEach((p, list) -> beacons.applied(auditor.topic(), p, list));
             }
             switch (result) {
                 case APPLIED -> batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
@@ -220,6 +237,25 @@ final class AuditLoop implements Runnable {
             EndOffsets.At end = endOffsets.get(tp);
             if (end != null && !unpositioned.contains(tp) && consumer.position(tp) >= end.offset()) {
                 out.put(p, end.askedAt());
+            }
+        }
+        return out;
+    }
+
+    /** Per owned partition, the beacons that can be applied now (see {@link BeaconReader#ready}). */
+    private Map<Integer, List<Beacon>> readyBeacons(TopicAuditor auditor, Map<Integer, Long> caughtUp) {
+        if (beacons == null) {
+            return Map.of();
+        }
+        Map<Integer, Long> positions = positions(auditor);
+        Map<Integer, List<Beacon>> out = new HashMap<>();
+        for (int p : auditor.partitions()) {
+            if (!positions.containsKey(p)) {
+                continue; // not positioned yet: nothing read, nothing to compare with
+            }
+            List<Beacon> r = beacons.ready(auditor.topic(), p, positions.get(p), caughtUp.containsKey(p));
+            if (!r.isEmpty()) {
+                out.put(p, r);
             }
         }
         return out;

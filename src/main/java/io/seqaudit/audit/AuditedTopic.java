@@ -39,6 +39,8 @@ final class AuditedTopic {
     private Map<Integer, Long> topicProgress = Map.of();
     private int partitionCount;
     private boolean joinedLate;
+    /** Partition → the producers' beacons to apply with the next batch (set by the loop, kept across retries). */
+    Map<Integer, List<Beacon>> beacons = Map.of();
     private LogPolicy policy = LogPolicy.DELETE;
     /** Partition → streams last active before this progress time may have lost records unread (coverage gaps). */
     private final Map<Integer, Long> retentionMarks = new HashMap<>();

@@ -77,7 +77,9 @@ public class AuditorService {
         reachability = new Reachability(metrics,
                 kafka.settings(KafkaClients.Kind.CONSUMER).getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
                 ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class).orElse("?"));
-        loop = new AuditLoop(consumer, endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
+        BeaconReader beacons = a.beacons() ? new BeaconReader(consumerProperties(), a.beaconTopic(), store, metrics,
+                this.auditors) : null;
+        loop = new AuditLoop(consumer, beacons, endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
                 metrics, reachability, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();

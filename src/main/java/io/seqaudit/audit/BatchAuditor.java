@@ -86,6 +86,7 @@ final class BatchAuditor {
         if (!work.abortCandidates.isEmpty()) {
             closeAborted(work);
         }
+        state.beacons.forEach((p, list) -> list.forEach(b -> applyBeacon(b, p, work, cps)));
         if (records.isEmpty()) {
             upkeep.compactIdle(work, books, p -> progressOf(work, p));
             upkeep.sweep(work, books, p -> progressOf(work, p), now);
@@ -228,6 +229,38 @@ final class BatchAuditor {
     }
 
     /**
+     * Applies what one beacon claims of its streams (README, "Beacons"): tails that never arrived become
+     * suspected gaps, and missing seqs get their stage. The loop hands a beacon over only once the partition was
+     * read past its offset. A stream whose records span partitions only gets stages: its tail may still be unread
+     * on another partition.
+     */
+    private void applyBeacon(Beacon b, int partition, BatchWork work, List<Checkpoint> cps) {
+        long progress = work.progress.getOrDefault(partition, books.containsKey(partition)
+                ? books.get(partition).progress() : 0L);
+        long at = b.at() > 0 ? Math.min(b.at(), progress) : progress;
+        for (Beacon.Stream s : b.streams()) {
+            ProducerEpochs.Entry pe = producerEpochs.get(b.producer(), s.epoch());
+            byte[] keyHash = StreamRef.keyHash(s.key());
+            byte[] fieldBytes = StreamRef.field(keyHash, pe.hash);
+            int shard = layout.shardOf(fieldBytes);
+            if (!pe.writtenIn(shard) && work.newProducerEpochs(shard).add(pe)) {
+                cps.get(shard).producerEpoch(pe.hash, b.producer(), s.epoch());
+            }
+            BatchWork.Touched t = work.touch(new FieldKey(fieldBytes), shard, cache);
+            if (t.ref == null) {
+                t.ref = new StreamRef(topic, s.key(), b.producer(), s.epoch(), keyHash, pe.hash);
+            }
+            boolean spread = s.spread() || s.key() == null || !t.state.isNew() && t.state.multiPartition();
+            boolean takeFromFirstSeen = state.joinedLate()
+                    || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
+            if (detector.claim(t.state, s.claim(), partition, at, !spread, takeFromFirstSeen) < 0) {
+                // A claim beyond the jump cap changes nothing; counted in the totals, not as a record.
+                cps.get(shard).add("invalid_beacons:" + SequenceDetector.SEQ_JUMP, 1);
+            }
+        }
+    }
+
+    /**
      * Notes a gap whose seqs may be records of an aborted transaction: the auditor reads read_committed, so those
      * never reach it, but its consumer skipped offsets between the stream's previous record and this one (or that
      * stretch is not known: the previous record is forgotten, or was read before this auditor started).
@@ -286,7 +319,7 @@ final class BatchAuditor {
         for (BatchWork.Touched t : work.touched.values()) {
             if (!t.state.isNew() && books.containsKey(t.state.home())) {
                 for (MissingRange r : detector.promote(t.state, progressFor(work, t.state))) {
-                    work.counts(t.shard).lostSeqs += r.size();
+                    work.counts(t.shard).lostSeqs.merge(r.stage(), r.size(), Long::sum);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.seqaudit.audit;
 
+import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
@@ -85,7 +86,8 @@ final class BatchWork {
         final Map<String, Long> invalidReasons = new HashMap<>();
         /** Seqs skipped without being audited (records removed before they were read), by reason. */
         final Map<CoverageReason, Long> uncovered = new EnumMap<>(CoverageReason.class);
-        long lostSeqs;
+        /** Seqs confirmed lost, by the stage their range had when its grace ran out. */
+        final Map<LossStage, Long> lostSeqs = new EnumMap<>(LossStage.class);
         /** Missing seqs found in aborted transactions, closed. */
         long abortedSeqs;
 
@@ -216,7 +218,10 @@ final class BatchWork {
             c.outcomes().forEach((o, n) -> cp.add("records:" + o.tag(), n));
             c.invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
             c.uncovered.forEach((r, n) -> cp.add("uncovered:" + r.tag(), n));
-            cp.add("lost_total", c.lostSeqs);
+            c.lostSeqs.forEach((st, n) -> {
+                cp.add("lost_total", n);
+                cp.add("lost:" + st.tag(), n);
+            });
             cp.add("aborted_total", c.abortedSeqs);
         });
     }

@@ -71,6 +71,16 @@ final class TopicAuditor {
         return topic;
     }
 
+    /** The beacons the next batch applies, per partition (the loop clears them once a batch applied them). */
+    void offer(Map<Integer, List<Beacon>> beacons) {
+        state.beacons = beacons;
+    }
+
+    /** Whether beacons wait to be applied with the next batch. */
+    boolean hasBeacons() {
+        return !state.beacons.isEmpty();
+    }
+
     TopicIdentity identity() {
         return identity;
     }

@@ -81,6 +81,17 @@ public interface SeqauditConfig {
         @WithDefault("200000")
         int journalRecords();
 
+        /**
+         * Whether the auditor reads the producers' beacons (README, "Beacons"): they find lost tails of streams and
+         * tell each loss's stage. Default true; a beacon topic that does not exist (yet) is looked for again.
+         */
+        @WithDefault("true")
+        boolean beacons();
+
+        /** The topic the stamping interceptors send their beacons to. Default {@code seqaudit.beacons}. */
+        @WithDefault("seqaudit.beacons")
+        String beaconTopic();
+
         /** Pause after Redis or Kafka failed before the batch is retried; doubles up to 30s. Default 500ms. */
         @WithDefault("500ms")
         Duration retryBackoff();

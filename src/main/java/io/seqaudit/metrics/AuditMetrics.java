@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.seqaudit.sequence.InvalidReasons;
+import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.state.CoverageReason;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -84,7 +85,7 @@ public class AuditMetrics {
     private final class TopicMeters {
         final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
         final Map<String, Counter> invalid = new HashMap<>();
-        final Counter lost;
+        final Map<LossStage, Counter> lost = new EnumMap<>(LossStage.class);
         final Counter conflicts;
         final AtomicLong suspectedNow = new AtomicLong();
         final AtomicLong lostNow = new AtomicLong();
@@ -107,8 +108,11 @@ public class AuditMetrics {
                 invalid.put(r, Counter.builder("seqaudit.invalid").description("Invalid records, by reason")
                         .tag("topic", topic).tag("reason", r).register(registry));
             }
-            lost = Counter.builder("seqaudit.lost").description("Seqs ever confirmed lost").tag("topic", topic)
-                    .register(registry);
+            for (LossStage st : LossStage.values()) {
+                lost.put(st, Counter.builder("seqaudit.lost").description("Seqs ever confirmed lost, by the stage "
+                        + "where they were lost when their grace ran out (producer, broker; unknown without a beacon)")
+                        .tag("topic", topic).tag("stage", st.tag()).register(registry));
+            }
             conflicts = Counter.builder("seqaudit.conflicts")
                     .description("Checkpoints refused because another auditor changed a stream").tag("topic", topic)
                     .register(registry);
@@ -159,7 +163,7 @@ public class AuditMetrics {
 
     /** Counts the verdicts of one applied checkpoint. */
     public void recorded(String topic, Map<Outcome, Long> outcomes, Map<String, Long> invalidReasons,
-            Map<CoverageReason, Long> uncovered, long lostSeqs, long abortedSeqs) {
+            Map<CoverageReason, Long> uncovered, Map<LossStage, Long> lostSeqs, long abortedSeqs) {
         TopicMeters m = meters(topic);
         m.aborted.increment(abortedSeqs);
         uncovered.forEach((r, n) -> m.uncovered.get(r).increment(n));
@@ -170,9 +174,13 @@ public class AuditMetrics {
                 c.increment(n);
             }
         });
-        if (lostSeqs > 0) {
-            m.lost.increment(lostSeqs);
-        }
+        lostSeqs.forEach((st, n) -> m.lost.get(st).increment(n));
+    }
+
+    /** A beacon skipped because it breaks the contract ({@code reason}: one of a few fixed tags). */
+    public void invalidBeacon(String reason) {
+        Counter.builder("seqaudit.invalid.beacons").description("Beacons skipped because they break the beacon "
+                + "contract, by reason").tag("reason", reason).register(registry).increment();
     }
 
     public void conflict(String topic) {

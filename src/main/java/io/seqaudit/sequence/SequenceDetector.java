@@ -210,7 +210,8 @@ public final class SequenceDetector {
         while (i < missing.size() && missing.get(i).to() < seq) {
             i++;
         }
-        MissingRange r = new MissingRange(seq, seq, progress, 0);
+        // The log held the record and lost it: the broker's stage, whatever a beacon says.
+        MissingRange r = new MissingRange(seq, seq, progress, 0, LossStage.BROKER, null);
         if (i > 0 && mergeable(missing.get(i - 1), r)) {
             MissingRange before = missing.remove(--i);
             r = before.withBounds(before.from(), seq);
@@ -225,7 +226,93 @@ public final class SequenceDetector {
 
     private static boolean mergeable(MissingRange lower, MissingRange upper) {
         return lower.to() + 1 == upper.from() && !lower.isLost() && !upper.isLost()
-                && lower.openedAt() == upper.openedAt();
+                && lower.openedAt() == upper.openedAt() && lower.stage() == upper.stage();
+    }
+
+    /**
+     * Applies what a producer's beacon says of a stream, once the auditor has read every record the claim could
+     * be about (README, "Beacons"): the seqs up to {@link ProducerClaim#upTo()} that never arrived are missing
+     * (the stream's tail included: no later record would ever reveal them), and every missing seq the claim covers
+     * gets its stage: {@link LossStage#PRODUCER} with its cause where the send never reached the log,
+     * {@link LossStage#BROKER} where it was acknowledged. A stage once known is kept. Applying the same claim
+     * again changes nothing.
+     *
+     * @param state the stream's state, changed in place
+     * @param partition the partition the stream's acknowledged records are on (its home if the claim creates it)
+     * @param at the auditor's progress time: when a tail gap is found missing
+     * @param openTail whether seqs above the stream's highest may be opened as missing: false when the stream's
+     *        records may be on partitions not read that far (a stream spanning partitions)
+     * @param takeFromFirstSeen whether the stream's start may predate what the auditor read (it joined late): then a
+     *        stream not seen yet is not created from the claim
+     * @return the seqs the claim opened as missing, or -1 if the claim is invalid (a jump beyond the cap)
+     */
+    public long claim(StreamState state, ProducerClaim claim, int partition, long at, boolean openTail,
+            boolean takeFromFirstSeen) {
+        long upTo = claim.upTo();
+        if (upTo < 0) {
+            return 0;
+        }
+        long opened = 0;
+        if (state.isNew()) {
+            if (!openTail || takeFromFirstSeen) {
+                return 0;
+            }
+            if (upTo >= maxJump) {
+                return -1;
+            }
+            state.begin(partition, 0);
+            state.touch(at);
+            state.mutableMissing().add(new MissingRange(0, upTo, at, 0));
+            state.high(upTo);
+            opened = upTo + 1;
+        } else if (openTail && upTo > state.high()) {
+            if (upTo - state.high() > maxJump) {
+                return -1;
+            }
+            opened = upTo - state.high();
+            state.mutableMissing().add(new MissingRange(state.high() + 1, upTo, at, 0));
+            state.high(upTo);
+            state.touch(at);
+        }
+        List<MissingRange> missing = state.mutableMissing();
+        for (int i = 0; i < missing.size(); i++) {
+            MissingRange r = missing.get(i);
+            if (r.stage() != LossStage.UNKNOWN || r.from() > upTo) {
+                continue;
+            }
+            List<MissingRange> pieces = staged(r, claim);
+            missing.remove(i);
+            missing.addAll(i, pieces);
+            i += pieces.size() - 1;
+        }
+        while (missing.size() > maxRanges) {
+            missing.remove(0);
+        }
+        return opened;
+    }
+
+    /** {@code r} cut where the claim's stages change: producer, broker, and unknown above the claim. */
+    private static List<MissingRange> staged(MissingRange r, ProducerClaim claim) {
+        List<MissingRange> out = new ArrayList<>(2);
+        long s = r.from();
+        while (s <= r.to()) {
+            if (s > claim.upTo()) {
+                out.add(r.withBounds(s, r.to()));
+                break;
+            }
+            ProducerClaim.NotSent n = claim.notSentAt(s);
+            long end;
+            if (n != null) {
+                end = Math.min(Math.min(n.to(), r.to()), claim.upTo());
+                out.add(r.withBounds(s, end).withStage(LossStage.PRODUCER, n.cause()));
+            } else {
+                long next = claim.nextNotSentAfter(s);
+                end = Math.min(Math.min(r.to(), claim.upTo()), next == Long.MAX_VALUE ? Long.MAX_VALUE : next - 1);
+                out.add(r.withBounds(s, end).withStage(LossStage.BROKER, null));
+            }
+            s = end + 1;
+        }
+        return out;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.seqaudit.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.MissingRange;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -18,9 +19,16 @@ import java.util.Base64;
  * @param keyBase64 the key's bytes in Base64, null for the null key
  * @param openedAt when the range was found missing (auditor progress time, ISO-8601)
  * @param lostAt when its grace ran out, null while suspected
+ * @param stage where the seqs were lost, as the producer's beacons tell (unknown in gaps stored before beacons)
+ * @param cause for the producer stage: the exception class the producer's send failed with, or {@code unsent}
  */
 public record GapRecord(String id, String topic, int partition, String key, String keyBase64, String producer,
-        long epoch, long fromSeq, long toSeq, GapState state, String openedAt, String lostAt) {
+        long epoch, long fromSeq, long toSeq, GapState state, String openedAt, String lostAt, LossStage stage,
+        String cause) {
+
+    public GapRecord {
+        stage = stage == null ? LossStage.UNKNOWN : stage;
+    }
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,7 +37,7 @@ public record GapRecord(String id, String topic, int partition, String key, Stri
         return new GapRecord(ref.gapId(r.from()), ref.topic(), partition, ref.keyText(), ref.keyBase64(),
                 ref.producer(), ref.epoch(), r.from(), r.to(), r.isLost() ? GapState.LOST : GapState.SUSPECTED,
                 Instant.ofEpochMilli(r.openedAt()).toString(),
-                r.isLost() ? Instant.ofEpochMilli(r.lostAt()).toString() : null);
+                r.isLost() ? Instant.ofEpochMilli(r.lostAt()).toString() : null, r.stage(), r.cause());
     }
 
     /** The stream the gap belongs to. */

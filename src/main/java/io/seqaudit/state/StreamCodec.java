@@ -1,5 +1,6 @@
 package io.seqaudit.state;
 
+import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.RecentPositions;
@@ -13,8 +14,9 @@ import java.util.List;
  * has missing ranges (so a gap can be reported without the record at hand) and recent positions only while it
  * is active. An idle stream without gaps takes about ten bytes.
  *
- * <p>Format (version 1): flags, home+1, start, high-start+1, duplicates, lastActivity, ranges, [identity],
- * [recent]. Unknown flags or a truncated blob raise {@link IllegalArgumentException}.
+ * <p>Format (version 1): flags, home+1, start, high-start+1, duplicates, lastActivity, ranges (each with its
+ * stage and cause when flag 16 is set), [identity], [recent], [replayed]. A blob without flag 16, as earlier
+ * versions wrote them, reads as every range's stage unknown. Unknown flags or a truncated blob raise {@link IllegalArgumentException}.
  */
 public final class StreamCodec {
 
@@ -22,7 +24,9 @@ public final class StreamCodec {
     private static final int IDENTITY = 2;
     private static final int RECENT = 4;
     private static final int REPLAYED = 8;
-    private static final int KNOWN = MULTI | IDENTITY | RECENT | REPLAYED;
+    /** Some missing range has a known stage: every range then carries its stage and cause (added with beacons). */
+    private static final int STAGED = 16;
+    private static final int KNOWN = MULTI | IDENTITY | RECENT | REPLAYED | STAGED;
 
     private StreamCodec() {
     }
@@ -43,8 +47,12 @@ public final class StreamCodec {
         boolean recent = keepRecent && s.recent().size() > 0;
         ByteWriter out = new ByteWriter(32);
         List<long[]> replayed = s.anyReplayed() ? s.replayed() : List.of();
+        boolean staged = false;
+        for (MissingRange r : s.missing()) {
+            staged |= r.stage() != LossStage.UNKNOWN;
+        }
         out.write((s.multiPartition() ? MULTI : 0) | (identity ? IDENTITY : 0) | (recent ? RECENT : 0)
-                | (replayed.isEmpty() ? 0 : REPLAYED));
+                | (replayed.isEmpty() ? 0 : REPLAYED) | (staged ? STAGED : 0));
         varint(out, s.home() + 1L);
         varint(out, s.start());
         varint(out, s.high() - s.start() + 1);
@@ -57,6 +65,10 @@ public final class StreamCodec {
             varint(out, r.to() - r.from());
             varint(out, r.openedAt());
             varint(out, r.lostAt());
+            if (staged) {
+                varint(out, r.stage().ordinal());
+                bytes(out, r.cause() == null ? null : r.cause().getBytes(StandardCharsets.UTF_8));
+            }
             prev = r.to();
         }
         if (identity) {
@@ -104,7 +116,20 @@ public final class StreamCodec {
         for (int i = 0; i < n; i++) {
             long from = prev + in.varint();
             long to = from + in.varint();
-            missing.add(new MissingRange(from, to, in.varint(), in.varint()));
+            long openedAt = in.varint();
+            long lostAt = in.varint();
+            LossStage stage = LossStage.UNKNOWN;
+            String cause = null;
+            if ((flags & STAGED) != 0) {
+                long code = in.varint();
+                if (code >= LossStage.values().length) {
+                    throw new IllegalArgumentException("unknown loss stage " + code);
+                }
+                stage = LossStage.values()[(int) code];
+                byte[] c = in.bytes();
+                cause = c == null ? null : new String(c, StandardCharsets.UTF_8);
+            }
+            missing.add(new MissingRange(from, to, openedAt, lostAt, stage, cause));
             prev = to;
         }
         StreamRef ref = null;

@@ -112,6 +112,14 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("coverage");
     }
 
+    /**
+     * How far the producers' beacons about this topic were applied: {@code <partition>:<beaconPartition>} → the
+     * next beacon offset to read for that partition (topic-level: kept in shard 0, deleted by a re-audit).
+     */
+    public String beaconOffsets() {
+        return key("beacons");
+    }
+
     /** Log truncations the auditor handled, newest first (topic-level: kept in shard 0). */
     public String truncations() {
         return key("truncations");
@@ -150,6 +158,7 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
     public List<String> stateKeys() {
         List<String> keys = new java.util.ArrayList<>(checkpointKeys());
         keys.add(coverage());
+        keys.add(beaconOffsets());
         return keys;
     }
 }

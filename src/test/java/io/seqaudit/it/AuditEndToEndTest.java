@@ -141,10 +141,14 @@ class AuditEndToEndTest {
     }
 
     /** The value of the series of {@code name} for the test topic (and {@code label} if given). */
+    /** The sum of the series of one metric of the topic with {@code label} (all of them if null). */
     static double metric(String text, String name, String label) {
-        return text.lines().filter(l -> l.startsWith(name + "{") && l.contains("topic=\"" + T + "\""))
+        List<Double> values = text.lines().filter(l -> l.startsWith(name + "{") && l.contains("topic=\"" + T + "\""))
                 .filter(l -> label == null || l.contains(label))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
-                .orElseThrow(() -> new AssertionError("no series " + name + " " + label));
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).toList();
+        if (values.isEmpty()) {
+            throw new AssertionError("no series " + name + " " + label);
+        }
+        return values.stream().mapToDouble(Double::doubleValue).sum();
     }
 }

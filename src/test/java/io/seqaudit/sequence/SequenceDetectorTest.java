@@ -32,6 +32,11 @@ class SequenceDetectorTest {
         return new MissingRange(from, to, openedAt, 0);
     }
 
+    /** A range reopened by a truncation: the log held its records and lost them, the broker's stage. */
+    private static MissingRange truncated(long from, long to, long openedAt) {
+        return new MissingRange(from, to, openedAt, 0, LossStage.BROKER, null);
+    }
+
     /** Feeds one record whose log before it the auditor cannot vouch for, for streams last active before {@code mark}. */
     private Observation feedUnguarded(long seq, long progress, long mark) {
         return detector.observe(state, Arrival.of(seq, new Position(0, offset++), progress).withUnguardedBefore(mark));
@@ -88,14 +93,14 @@ class SequenceDetectorTest {
         }
         assertThat(detector.reopen(state, 12, at)).isTrue();
 
-        assertThat(state.missing()).containsExactly(suspected(5, 9, at), suspected(10, 11, T0), suspected(12, 12, at));
+        assertThat(state.missing()).containsExactly(truncated(5, 9, at), suspected(10, 11, T0), truncated(12, 12, at));
         assertThat(detector.reopen(state, 7, at)).as("already missing").isFalse();
         assertThat(detector.reopen(state, 13, at)).as("never seen").isFalse();
 
         Observation again = feed(7, at + 1);
         assertThat(again.outcome()).as("sent again").isEqualTo(Outcome.LATE);
         assertThat(again.forgotten()).as("the split makes 4 ranges, over this detector's cap of 3")
-                .isEqualTo(suspected(5, 6, at));
+                .isEqualTo(truncated(5, 6, at));
         detector.promote(state, at + GRACE);
         assertThat(state.missing()).extracting(MissingRange::from).containsExactly(8L, 10L, 12L);
         assertThat(state.missingCount(true)).isEqualTo(2 + 2 + 1);
