@@ -45,14 +45,16 @@ public class ReplayWork {
 
     private final StateStore store;
     private final StateReader reader;
+    private final ReplayStore replayStore;
     private final ReplayPublisher publisher;
     private final KafkaClients kafka;
     private Admin admin;
 
-    public ReplayWork(StateStore store, StateReader reader, ReplayPublisher publisher,
+    public ReplayWork(StateStore store, StateReader reader, ReplayStore replayStore, ReplayPublisher publisher,
             KafkaClients kafka) {
         this.store = store;
         this.reader = reader;
+        this.replayStore = replayStore;
         this.publisher = publisher;
         this.kafka = kafka;
     }
@@ -178,13 +180,20 @@ public class ReplayWork {
         }
     }
 
-    /** Lost gaps of a topic that no replay covers yet, cut to at most {@code maxRange} seqs each. */
-    List<ReplayTarget> lostGapsWithoutReplay(String topic, List<ReplayView> replays, long maxRange) {
+    /**
+     * Lost gaps of a topic that no replay covers yet, cut to at most {@code maxRange} seqs each. Reads the replays
+     * of those gaps' streams only.
+     */
+    List<ReplayTarget> lostGapsWithoutReplay(String topic, long maxRange) {
+        List<GapRecord> lost = reader.gaps(topic, Integer.MAX_VALUE).stream()
+                .filter(g -> g.state() == GapState.LOST).toList();
+        if (lost.isEmpty()) {
+            return List.of();
+        }
+        List<ReplayView> replays = replayStore.ofStreams(topic, lost.stream()
+                .map(g -> topic + "." + g.stream().id() + ".").distinct().toList());
         List<ReplayTarget> out = new ArrayList<>();
-        for (GapRecord g : reader.gaps(topic, Integer.MAX_VALUE)) {
-            if (g.state() != GapState.LOST) {
-                continue;
-            }
+        for (GapRecord g : lost) {
             StreamRef ref = g.stream();
             long from = g.fromSeq();
             long to = Math.min(g.toSeq(), from + maxRange - 1);
