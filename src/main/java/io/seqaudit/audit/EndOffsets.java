@@ -1,8 +1,8 @@
 package io.seqaudit.audit;
 
+import io.seqaudit.config.EndOffsetReads;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,8 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
@@ -84,15 +82,12 @@ final class EndOffsets implements AutoCloseable {
             }
             return;
         }
-        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-        parts.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
         try {
             // The log end, not the last stable offset: while a transaction is open the auditor's read_committed
             // consumer cannot pass it, so the partition is not caught up and its progress clock stays put. Grace
             // therefore never runs out on seqs an open transaction may still commit (until the broker aborts it).
-            admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
-                    .get(5, TimeUnit.SECONDS)
-                    .forEach((tp, info) -> latest.put(tp, new At(info.offset(), askedAt)));
+            EndOffsetReads.latest(admin, parts, IsolationLevel.READ_UNCOMMITTED, Duration.ofSeconds(5))
+                    .forEach((tp, offset) -> latest.put(tp, new At(offset, askedAt)));
             answeredAt = askedAt;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {

@@ -186,6 +186,18 @@ public interface SeqauditConfig {
         int maxFetches();
 
         /**
+         * How long a finished replay ({@code repaired}, {@code unrecoverable} or {@code failed}) is kept after it
+         * ended, then deleted with its index entries (env {@code SEQAUDIT_REPLAY_RETENTION}). Default 7d: a week
+         * of outcomes for the people on call to look at, and Kafka's default log retention, after which the
+         * republished records themselves are gone from the topic. Once deleted, a replay no longer marks its gap
+         * {@code repaired} in {@code GET /api/v1/gaps}; with {@code auto=true} a loss still open whose replay was
+         * deleted is replayed again (the source is asked once more).
+         */
+        @WithDefault("7d")
+        @DurationMin(seconds = 1, message = "must be at least 1s")
+        Duration retention();
+
+        /**
          * Kafka transactional id of the replay producer; a restarted replayer with the same id fences its former
          * self and aborts what it left half published. Default {@code seqaudit-replayer-<host name>}.
          */

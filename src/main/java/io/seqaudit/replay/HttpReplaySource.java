@@ -1,32 +1,32 @@
 package io.seqaudit.replay;
 
 import io.seqaudit.config.SeqauditConfig;
-import java.io.IOException;
+import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
+import io.smallrye.faulttolerance.api.TypedGuard;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.client.Client;
+import jakarta.ws.rs.client.ClientBuilder;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
+import org.jboss.resteasy.reactive.client.impl.ClientBuilderImpl;
 
 /**
  * The {@code http} source: asks the application's callback (in a pod, usually on localhost) for a seq range of a
  * stream.
  *
  * <h2>The call</h2>
- * A {@code GET} of the URL template ({@code seqaudit.replay.http.url}, placeholders see {@link UrlTemplate}), with
+ * A {@code GET} of the URL template ({@code seqaudit.replay.http.url}, placeholders see {@link CallbackUri}), with
  * the headers {@code Idempotency-Key: <replay id>} and {@code Accept: application/json}. GET because the call only
  * reads: the callback must not publish anything itself. The replay id is deterministic for (stream, range), so the
  * same key comes again when the replayer retries or resumes a replay; the callback may use it to log or to cache.
@@ -59,8 +59,16 @@ import java.util.concurrent.TimeoutException;
  * that doubles each time, capped at {@code max-backoff}; a {@code Retry-After} (seconds or HTTP date) lengthens the
  * pause, also up to {@code max-backoff}. Then a {@link ReplaySourceException} with the last error. Any other status
  * (4xx, 3xx: redirects are not followed, 2xx other than 200) fails at once.
+ *
+ * <h2>Built on</h2>
+ * The Quarkus REST Client through its Jakarta REST client API ({@link Client}): the operator's template makes the
+ * whole URL, path and query, which neither {@code @RegisterRestClient} nor {@code QuarkusRestClientBuilder} (a base
+ * URL and a fixed {@code @Path}) can take. Retry, backoff and the per-attempt timeout are a SmallRye Fault Tolerance
+ * {@link TypedGuard}; the backoff is a {@link CustomBackoffStrategy} because it also honours {@code Retry-After},
+ * which the library's own backoffs do not read. Fetches block the calling thread (the replayer's scheduler worker),
+ * pauses included. Thread-safe.
  */
-public final class HttpReplaySource implements ReplaySource {
+public final class HttpReplaySource implements ReplaySource, AutoCloseable {
 
     /** The source's name in configuration. */
     public static final String NAME = "http";
@@ -103,22 +111,28 @@ public final class HttpReplaySource implements ReplaySource {
     }
 
     private final Settings settings;
-    private final UrlTemplate template;
-    private final HttpClient client;
+    private final CallbackUri template;
+    private final String where;
+    /** Made at the first fetch; guarded by {@code this}. */
+    private Callback callback;
+
+    /**
+     * The REST client and the guard around it. Made at the first fetch, not here: SmallRye Fault Tolerance's
+     * programmatic API reaches its timer and metrics through the CDI container, which runs by then, while the
+     * settings are checked here without one (also by tests that build sources from configuration alone).
+     */
+    private record Callback(Client client, TypedGuard<Fetched> guard) {
+    }
 
     /** @throws IllegalArgumentException if the URL template is not valid */
     public HttpReplaySource(Settings settings) {
         this.settings = settings;
         try {
-            this.template = new UrlTemplate(settings.urlTemplate());
+            this.template = new CallbackUri(settings.urlTemplate());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("seqaudit.replay.http.url: " + e.getMessage(), e);
         }
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.where = "the http replay source (" + template.describe() + ")";
     }
 
     @Override
@@ -135,90 +149,131 @@ public final class HttpReplaySource implements ReplaySource {
     public Fetched fetch(Request r) throws ReplaySourceException {
         SourceAnswers.checkRequest(r);
         URI uri = template.uri(r);
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .GET()
-                .timeout(settings.timeout())
-                .header("Idempotency-Key", r.replayId())
-                .header("Accept", "application/json")
-                .build();
-        String where = "the http replay source (" + template.describe() + ")";
-        String lastError = null;
-        Exception lastCause = null;
-        Duration pause = settings.backoff();
-        for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
-            Duration retryAfter = Duration.ZERO;
-            try {
-                HttpResponse<byte[]> response = send(request);
-                int status = response.statusCode();
-                if (status == 200) {
-                    return CallbackAnswer.parse(r, response.body(), where);
-                }
-                String error = where + " answered HTTP " + status + shown(response.body());
-                if (status < 500 && status != 429) {
-                    throw new ReplaySourceException(error);
-                }
-                lastError = error;
-                lastCause = null;
-                retryAfter = retryAfter(response);
-            } catch (HttpTimeoutException | TimeoutException e) {
-                lastError = where + " did not answer within " + settings.timeout();
-                lastCause = e;
-            } catch (IOException e) {
-                lastError = where + " is unreachable: " + e;
-                lastCause = e;
-            }
-            if (attempt < settings.maxAttempts()) {
-                pause(max(pause, retryAfter), where);
-                pause = min(pause.multipliedBy(2), settings.maxBackoff());
-            }
-        }
-        throw new ReplaySourceException("gave up after " + settings.maxAttempts() + " attempts: " + lastError,
-                lastCause);
-    }
-
-    /** One attempt, bounded by the timeout from connecting to the last byte of the body. */
-    private HttpResponse<byte[]> send(HttpRequest request)
-            throws IOException, TimeoutException, ReplaySourceException {
-        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request,
-                HttpResponse.BodyHandlers.ofByteArray());
+        Callback c = callback();
         try {
-            return future.get(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
+            return c.guard().call(() -> attempt(c.client(), uri, r));
+        } catch (ReplaySourceException e) {
             throw e;
+        } catch (Unanswered e) {
+            throw new ReplaySourceException(gaveUp(e.getMessage()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ReplaySourceException(gaveUp(where + " did not answer within " + settings.timeout()), e);
         } catch (InterruptedException e) {
-            future.cancel(true);
             Thread.currentThread().interrupt();
-            throw new ReplaySourceException("interrupted while fetching from the http replay source", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io; // includes HttpConnectTimeoutException and HttpTimeoutException
-            }
-            throw new IOException(String.valueOf(cause), cause);
+            throw new ReplaySourceException("interrupted while fetching from " + where, e);
+        } catch (Exception e) {
+            throw new ReplaySourceException(where + " failed: " + e, e);
         }
     }
 
-    private void pause(Duration d, String where) throws ReplaySourceException {
-        Duration capped = min(d, settings.maxBackoff());
-        if (capped.isZero()) {
-            return;
-        }
+    private String gaveUp(String lastError) {
+        return "gave up after " + settings.maxAttempts() + " attempts: " + lastError;
+    }
+
+    /** One attempt: the answer, or {@link Unanswered} (retried), or a {@link ReplaySourceException} (not retried). */
+    private Fetched attempt(Client client, URI uri, Request r) throws ReplaySourceException, Unanswered {
+        Response response;
         try {
-            Thread.sleep(capped.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReplaySourceException("interrupted while waiting to retry " + where, e);
+            response = client.target(uri).request(MediaType.APPLICATION_JSON_TYPE)
+                    .header("Idempotency-Key", r.replayId()).get();
+        } catch (ProcessingException e) {
+            throw new Unanswered(where + " is unreachable: " + (e.getCause() == null ? e : e.getCause()),
+                    Duration.ZERO, e);
+        }
+        try (response) {
+            int status = response.getStatus();
+            byte[] body = response.hasEntity() ? response.readEntity(byte[].class) : new byte[0];
+            if (status == 200) {
+                return CallbackAnswer.parse(r, body, where);
+            }
+            String error = where + " answered HTTP " + status + shown(body);
+            if (status < 500 && status != 429) {
+                throw new ReplaySourceException(error);
+            }
+            throw new Unanswered(error, retryAfter(response.getHeaderString("Retry-After")), null);
         }
     }
 
-    /** The pause a 429 or 5xx asks for in {@code Retry-After} (delta-seconds or an HTTP date), or zero. */
-    static Duration retryAfter(HttpResponse<?> response) {
-        Optional<String> header = response.headers().firstValue("Retry-After").map(String::strip);
-        if (header.isEmpty()) {
+    private synchronized Callback callback() {
+        if (callback == null) {
+            callback = new Callback(client(), guard());
+        }
+        return callback;
+    }
+
+    private Client client() {
+        long ms = settings.timeout().toMillis();
+        ClientBuilder b = ClientBuilder.newBuilder().connectTimeout(ms, TimeUnit.MILLISECONDS)
+                .readTimeout(ms, TimeUnit.MILLISECONDS);
+        if (b instanceof ClientBuilderImpl quarkus) {
+            quarkus.followRedirects(false); // a redirect is an answer other than 200: it fails the fetch
+        }
+        return b.build();
+    }
+
+    private TypedGuard<Fetched> guard() {
+        // Long enough never to cut the attempts short: each attempt is bounded by the timeout, each pause by
+        // max-backoff; the library's default (3 minutes) would end a slow configuration early.
+        Duration longest = settings.timeout().plus(settings.maxBackoff()).multipliedBy(settings.maxAttempts())
+                .plusMinutes(1);
+        return TypedGuard.create(Fetched.class)
+                .withRetry()
+                    .maxRetries(settings.maxAttempts() - 1)
+                    .delay(settings.backoff().toMillis(), ChronoUnit.MILLIS)
+                    .jitter(0, ChronoUnit.MILLIS)
+                    .maxDuration(longest.toMillis(), ChronoUnit.MILLIS)
+                    .retryOn(List.<Class<? extends Throwable>>of(Unanswered.class, TimeoutException.class))
+                    .abortOn(ReplaySourceException.class)
+                    .withCustomBackoff().strategy(Backoff::new).done()
+                .done()
+                .withTimeout().duration(settings.timeout().toMillis(), ChronoUnit.MILLIS).done()
+                .build();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (callback != null) {
+            callback.client().close();
+        }
+    }
+
+    /**
+     * The pause before the next attempt: {@code backoff}, doubling after each, or longer if the callback asked for
+     * it ({@code Retry-After}), never more than {@code max-backoff}. One per fetch (the library asks the supplier).
+     */
+    private final class Backoff implements CustomBackoffStrategy {
+
+        private Duration next = settings.backoff();
+
+        @Override
+        public long nextDelayInMillis(Throwable failure) {
+            Duration asked = failure instanceof Unanswered u ? u.retryAfter : Duration.ZERO;
+            Duration pause = min(max(next, asked), settings.maxBackoff());
+            next = min(next.multipliedBy(2), settings.maxBackoff());
+            return pause.toMillis();
+        }
+    }
+
+    /** An attempt that may succeed when repeated: unreachable, 5xx or 429 (with the pause the callback asked for). */
+    private static final class Unanswered extends Exception {
+
+        private final transient Duration retryAfter;
+
+        Unanswered(String message, Duration retryAfter, Throwable cause) {
+            super(message, cause, false, false);
+            this.retryAfter = retryAfter;
+        }
+    }
+
+    /**
+     * The pause a 429 or 5xx asks for in {@code Retry-After} (delta-seconds or an HTTP date), or zero. By hand:
+     * neither the REST client nor Fault Tolerance reads this header.
+     */
+    static Duration retryAfter(String header) {
+        if (header == null || header.isBlank()) {
             return Duration.ZERO;
         }
-        String v = header.get();
+        String v = header.strip();
         try {
             if (v.chars().allMatch(Character::isDigit)) {
                 return v.length() > 9 ? Duration.ofSeconds(999_999_999) : Duration.ofSeconds(Long.parseLong(v));

@@ -27,6 +27,9 @@ import org.jboss.logging.Logger;
  * auditor still misses. A replay killed after its transaction committed but before its state was written finds
  * them arrived on resume and publishes nothing; one killed before the commit left nothing visible.
  *
+ * <p>Each tick reads only the replays at work (pending, published); finished ones are deleted once they ended
+ * longer than {@code seqaudit.replay.retention} ago, by the same tick.
+ *
  * <p>Failures: Redis unavailable ends the tick (every replay needs it; the next tick retries). Any other error of
  * one replay's step ends that replay {@code failed} with the error (counted in
  * {@code seqaudit_replays_total{outcome="failed"}}, logged once): it never holds up the others.
@@ -129,15 +132,22 @@ public class ReplayService {
             return;
         }
         try {
+            Instant endedBy = Instant.now().minus(config.replay().retention());
             for (String topic : config.topics()) {
+                long deleted = replays.deleteEndedBy(topic, endedBy);
+                if (deleted > 0) {
+                    LOG.debugf("Deleted %d replays of %s that ended before %s (seqaudit.replay.retention)", deleted,
+                            topic, endedBy);
+                }
                 if (autoRate.isPresent()) {
                     autoRequest(topic);
                 }
-                for (ReplayView r : replays.list(topic)) {
+                // Only the replays at work: the ended ones (kept for the retention) are never read here.
+                for (ReplayView r : replays.active(topic)) {
                     if (!running) {
                         return;
                     }
-                    if (r.active() && work.lease(r, owner, LEASE)) {
+                    if (work.lease(r, owner, LEASE)) {
                         step(r);
                     }
                 }
@@ -175,9 +185,8 @@ public class ReplayService {
 
     /** Starts replays for lost gaps that have none, within the rate limit and the cap on concurrent replays. */
     private void autoRequest(String topic) {
-        List<ReplayView> all = replays.list(topic);
-        long active = all.stream().filter(ReplayView::active).count();
-        for (ReplayTarget t : work.lostGapsWithoutReplay(topic, all, config.replay().maxRange())) {
+        long active = replays.active(topic).size();
+        for (ReplayTarget t : work.lostGapsWithoutReplay(topic, config.replay().maxRange())) {
             if (active >= config.replay().maxConcurrent() || autoRate.get().tryAcquire() > 0) {
                 return;
             }

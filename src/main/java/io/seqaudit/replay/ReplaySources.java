@@ -2,6 +2,7 @@ package io.seqaudit.replay;
 
 import io.quarkus.runtime.StartupEvent;
 import io.seqaudit.config.SeqauditConfig;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Locale;
@@ -47,6 +48,14 @@ public class ReplaySources {
     /** The configured source; empty when losses are only reported, never replayed. */
     public Optional<ReplaySource> source() {
         return source;
+    }
+
+    /** Closes the http source's client (its connections); after the replayer's last tick (its shutdown waits). */
+    @PreDestroy
+    void close() {
+        if (source.isPresent() && source.get() instanceof HttpReplaySource http) {
+            http.close();
+        }
     }
 
     void start(@Observes StartupEvent ev) {

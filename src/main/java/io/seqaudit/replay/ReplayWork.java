@@ -9,6 +9,7 @@ import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
+import io.seqaudit.config.EndOffsetReads;
 import io.seqaudit.config.KafkaClients;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,11 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
@@ -43,16 +41,21 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 @ApplicationScoped
 public class ReplayWork {
 
+    /** How long the caught-up check waits for the brokers. */
+    private static final Duration KAFKA_WAIT = Duration.ofSeconds(10);
+
     private final StateStore store;
     private final StateReader reader;
+    private final ReplayStore replayStore;
     private final ReplayPublisher publisher;
     private final KafkaClients kafka;
     private Admin admin;
 
-    public ReplayWork(StateStore store, StateReader reader, ReplayPublisher publisher,
+    public ReplayWork(StateStore store, StateReader reader, ReplayStore replayStore, ReplayPublisher publisher,
             KafkaClients kafka) {
         this.store = store;
         this.reader = reader;
+        this.replayStore = replayStore;
         this.publisher = publisher;
         this.kafka = kafka;
     }
@@ -153,38 +156,42 @@ public class ReplayWork {
         return out;
     }
 
-    /** Whether the auditor has read every partition of the topic up to its last committed offset. */
+    /**
+     * Whether the auditor has read every partition of the topic up to its last committed offset (the last stable
+     * offset: a read_committed auditor cannot pass an open transaction). Reads the ends itself rather than from the
+     * auditor's {@code EndOffsets}: the auditor of a partition may run in another instance (or none here, with
+     * {@code seqaudit.audit.enabled=false}), and that reader follows only this instance's partitions, to the log end.
+     */
     boolean auditorCaughtUp(String topic) {
         try {
             Admin a = admin();
-            List<TopicPartition> parts = a.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
-                    .get(topic).partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            Map<TopicPartition, OffsetSpec> specs = new java.util.HashMap<>();
-            parts.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
-            var ends = a.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-                    .get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, Long> ends = EndOffsetReads.latest(a, EndOffsetReads.partitions(a, topic, KAFKA_WAIT),
+                    IsolationLevel.READ_COMMITTED, KAFKA_WAIT);
             Map<Integer, Long> audited = reader.auditedOffsets(topic);
-            for (TopicPartition tp : parts) {
-                if (audited.getOrDefault(tp.partition(), 0L) < ends.get(tp).offset()) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+            return ends.entrySet().stream()
+                    .allMatch(e -> audited.getOrDefault(e.getKey().partition(), 0L) >= e.getValue());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
+        } catch (Exception e) {
+            return false; // the brokers do not answer: not known to be caught up, try again at the next tick
         }
     }
 
-    /** Lost gaps of a topic that no replay covers yet, cut to at most {@code maxRange} seqs each. */
-    List<ReplayTarget> lostGapsWithoutReplay(String topic, List<ReplayView> replays, long maxRange) {
+    /**
+     * Lost gaps of a topic that no replay covers yet, cut to at most {@code maxRange} seqs each. Reads the replays
+     * of those gaps' streams only.
+     */
+    List<ReplayTarget> lostGapsWithoutReplay(String topic, long maxRange) {
+        List<GapRecord> lost = reader.gaps(topic, Integer.MAX_VALUE).stream()
+                .filter(g -> g.state() == GapState.LOST).toList();
+        if (lost.isEmpty()) {
+            return List.of();
+        }
+        List<ReplayView> replays = replayStore.ofStreams(topic, lost.stream()
+                .map(g -> topic + "." + g.stream().id() + ".").distinct().toList());
         List<ReplayTarget> out = new ArrayList<>();
-        for (GapRecord g : reader.gaps(topic, Integer.MAX_VALUE)) {
-            if (g.state() != GapState.LOST) {
-                continue;
-            }
+        for (GapRecord g : lost) {
             StreamRef ref = g.stream();
             long from = g.fromSeq();
             long to = Math.min(g.toSeq(), from + maxRange - 1);

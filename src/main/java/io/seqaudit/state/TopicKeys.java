@@ -135,6 +135,14 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("replayidx");
     }
 
+    /**
+     * Every replay id of {@link #replays()}, scored by when the replay ended (epoch ms), 0 while it is still at work
+     * (pending or published): the replayer reads the score-0 members only, the retention sweep the oldest ended.
+     */
+    public String replayEnds() {
+        return key("replayends");
+    }
+
     /** The lease of one replay: held by the replayer instance working on it. */
     public String replayLease(String replayId) {
         return key("lease:" + replayId);

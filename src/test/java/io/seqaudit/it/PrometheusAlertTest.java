@@ -1,5 +1,10 @@
 package io.seqaudit.it;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static io.seqaudit.it.ApiAuth.asOperator;
 import static io.seqaudit.it.ApiAuth.asViewer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,7 +12,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -15,9 +20,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.seqaudit.demo.FaultPlan;
 import io.seqaudit.demo.TrafficSender;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -88,55 +90,47 @@ class PrometheusAlertTest {
     }
 
     /**
-     * The source of truth behind the replay callback: the generator's value of any requested seq
-     * ({@code value-<seq>}), for whichever key and range the service asks. A JDK HTTP server on loopback, because
-     * the answer is computed from the query rather than scripted.
+     * The source of truth behind the replay callback: a WireMock stub per key and lost range the plan injected,
+     * answering that range's records (the generator's value, {@code value-<seq>}); a request for anything else
+     * matches no stub and gets WireMock's 404.
      */
     public static class Source implements QuarkusTestResourceLifecycleManager {
-        static HttpServer server;
+        static WireMockServer server;
 
         @Override
         public Map<String, String> start() {
             KafkaSupport.createTopic(TOPIC, 1);
             KafkaSupport.createTopic(VOID, 1);
-            try {
-                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            server.createContext("/replay", exchange -> {
-                Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
-                List<String> records = new ArrayList<>();
-                for (long s = Long.parseLong(q.get("from")); s <= Long.parseLong(q.get("to")); s++) {
-                    records.add("{\"seq\":" + s + ",\"valueBase64\":\"" + Base64.getEncoder()
-                            .encodeToString(("value-" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
-                }
-                byte[] body = ("{\"records\":[" + String.join(",", records) + "],\"missing\":[]}")
-                        .getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().add("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
-            });
+            server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
             server.start();
-            return Map.of("seqaudit.replay.http.url", "http://127.0.0.1:" + server.getAddress().getPort()
+            for (LostRange lost : lostRanges()) {
+                server.stubFor(get(urlPathEqualTo("/replay")).withQueryParam("key", equalTo(lost.key()))
+                        .withQueryParam("from", equalTo(Long.toString(lost.from())))
+                        .withQueryParam("to", equalTo(Long.toString(lost.to())))
+                        .willReturn(okJson(answer(lost))));
+            }
+            return Map.of("seqaudit.replay.http.url", server.baseUrl()
                     + "/replay?topic={topic}&key={key}&producer={producer}&epoch={epoch}&from={fromSeq}&to={toSeq}");
         }
 
         @Override
         public void stop() {
-            server.stop(0);
+            server.stop();
         }
 
-        private static Map<String, String> query(String raw) {
-            Map<String, String> out = new HashMap<>();
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                out.put(pair.substring(0, eq), pair.substring(eq + 1));
+        /** The callback's answer for one lost range: every seq of it, none missing. */
+        private static String answer(LostRange lost) {
+            List<String> records = new ArrayList<>();
+            for (long s = lost.from(); s <= lost.to(); s++) {
+                records.add("{\"seq\":" + s + ",\"valueBase64\":\"" + Base64.getEncoder()
+                        .encodeToString(("value-" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
             }
-            return out;
+            return "{\"records\":[" + String.join(",", records) + "],\"missing\":[]}";
         }
+    }
+
+    /** A run of consecutive lost seqs of one key: one gap, one replay. */
+    record LostRange(String key, long from, long to) {
     }
 
     @AfterAll
@@ -147,7 +141,7 @@ class PrometheusAlertTest {
     @Test
     void theLossAlertFiresStaysFiringUntilEveryLostSeqIsRepairedThenResolves() throws Exception {
         long lost = PLAN.total(FaultPlan.Fate.LOST);
-        List<long[]> gaps = lostRanges();
+        List<LostRange> gaps = lostRanges();
         assertThat(gaps).as("the plan loses seqs in at least two places (to repair one first)").hasSizeGreaterThan(1);
 
         LocalScript.run(ENV, "prometheus.sh", "start", "127.0.0.1:" + RestAssured.port);
@@ -202,17 +196,24 @@ class PrometheusAlertTest {
     }
 
     /** The lost seq ranges the plan injected: runs of consecutive lost seqs of one key (one gap each). */
-    private static List<long[]> lostRanges() {
-        List<long[]> out = new ArrayList<>();
+    static List<LostRange> lostRanges() {
+        List<LostRange> out = new ArrayList<>();
         for (String key : PLAN.allKeys()) {
-            long[] open = null;
+            Long from = null;
+            long to = -1;
             for (long s : PLAN.seqs(key, FaultPlan.Fate.LOST)) {
-                if (open != null && open[1] == s - 1) {
-                    open[1] = s;
-                } else {
-                    open = new long[] {s, s};
-                    out.add(open);
+                if (from != null && to == s - 1) {
+                    to = s;
+                    continue;
                 }
+                if (from != null) {
+                    out.add(new LostRange(key, from, to));
+                }
+                from = s;
+                to = s;
+            }
+            if (from != null) {
+                out.add(new LostRange(key, from, to));
             }
         }
         return out;

@@ -36,6 +36,7 @@ class ReplaySourcesTest {
 
         assertThat(ReplaySources.select(r)).isEmpty();
         assertThat(r.source()).isEqualTo("none");
+        assertThat(r.retention()).isEqualTo(Duration.ofDays(7));
         assertThat(r.http().url()).isEmpty();
         assertThat(r.http().timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(r.http().maxAttempts()).isEqualTo(5);
