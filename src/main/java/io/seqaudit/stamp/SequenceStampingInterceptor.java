@@ -6,13 +6,17 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +70,8 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
     private static final Logger LOG = LoggerFactory.getLogger(SequenceStampingInterceptor.class);
 
     /** Everything {@code configure} sets, published at once through one volatile field. */
-    private record State(StampingConfig config, byte[] producerId, StreamCounters counters) {
+    private record State(StampingConfig config, byte[] producerId, StreamCounters counters,
+            BeaconPublisher beacons) {
     }
 
     private final LongSupplier clock;
@@ -123,9 +128,39 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
         }
         StreamCounters counters = new StreamCounters(config.maxKeys(), MAX_STRIPES, config.baseEpoch(),
                 floor -> process.nextEpochAbove(floor, clock));
-        state = new State(config, SeqauditHeaders.encodeText(config.producerId()), counters);
-        LOG.info("seqaudit stamping as producer '{}', epoch {}, max {} keys",
-                config.producerId(), config.baseEpoch(), counters.capacity());
+        BeaconPublisher beacons = beaconsFor(configs, config, counters);
+        state = new State(config, SeqauditHeaders.encodeText(config.producerId()), counters, beacons);
+        LOG.info("seqaudit stamping as producer '{}', epoch {}, max {} keys, beacons {}",
+                config.producerId(), config.baseEpoch(), counters.capacity(), beacons == null ? "off" : "on");
+    }
+
+    /**
+     * The beacon publisher of this producer, started; null when beacons are off, or when its producer or the
+     * application's key serializer cannot be built (logged: stamping goes on without beacons).
+     */
+    @SuppressWarnings("unchecked")
+    private BeaconPublisher beaconsFor(Map<String, ?> configs, StampingConfig config, StreamCounters counters) {
+        BeaconSettings settings = BeaconSettings.from(configs);
+        if (!settings.enabled() || configs.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
+            return null;
+        }
+        try {
+            Object ks = configs.get(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+            Class<?> type = ks instanceof Class<?> c ? c : Class.forName(ks.toString().trim(), true,
+                    Thread.currentThread().getContextClassLoader() != null
+                            ? Thread.currentThread().getContextClassLoader() : getClass().getClassLoader());
+            Serializer<Object> keys = (Serializer<Object>) Utils.newInstance(type);
+            keys.configure(configs, true);
+            String clientId = (config.clientId() == null ? "producer" : config.clientId()) + "-seqaudit-beacons";
+            BeaconPublisher p = new BeaconPublisher(config.producerId(), settings, keys,
+                    BeaconPublisher.producerFor(configs, clientId), clock);
+            counters.keepBeacons();
+            p.start();
+            return p;
+        } catch (Exception | LinkageError e) {
+            LOG.warn("seqaudit beacons are off: cannot build their producer or the key serializer ({})", e.toString());
+            return null;
+        }
     }
 
     /**
@@ -160,16 +195,20 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
             partiallyStamped.increment();
             return record;
         }
-        RecordHeaders copy = new RecordHeaders(headers.toArray());
         // Take the seq last: nothing below can fail, so a failure never leaves a gap (a false "lost").
         StreamCounters.Stamp stamp = s.counters().next(record.topic(), record.key());
+        RecordHeaders copy = new RecordHeaders(headers.toArray());
         // Fresh arrays per record: header values are mutable and may be touched downstream.
         copy.add(SeqauditHeaders.PRODUCER, s.producerId().clone());
         copy.add(SeqauditHeaders.EPOCH, SeqauditHeaders.encodeLong(stamp.epoch()));
-        copy.add(SeqauditHeaders.SEQ, SeqauditHeaders.encodeLong(stamp.seq()));
+        copy.add(stamp.beacon() == null ? new RecordHeader(SeqauditHeaders.SEQ, SeqauditHeaders.encodeLong(stamp.seq()))
+                : new StampedSeqHeader(stamp.beacon(), stamp.seq()));
         ProducerRecord<K, V> stamped = new ProducerRecord<>(record.topic(), record.partition(),
                 record.timestamp(), record.key(), record.value(), copy);
         this.stamped.increment();
+        if (stamp.beacon() != null && stamp.beacon().stamped(stamp.seq())) {
+            s.beacons().enqueue(stamp.beacon());
+        }
         return stamped;
     }
 
@@ -193,6 +232,35 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
      */
     @Override
     public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
+        onAcknowledgement(metadata, exception, null);
+    }
+
+    /**
+     * Kafka's call with the record's headers (kafka-clients 4.x): besides the transaction rule above, tells the
+     * record's stream its outcome for the beacons: acknowledged at an offset, or failed with the exception's class.
+     */
+    @Override
+    public void onAcknowledgement(RecordMetadata metadata, Exception exception, Headers headers) {
+        if (headers != null && headers.lastHeader(SeqauditHeaders.SEQ) instanceof StampedSeqHeader sh
+                && !(exception instanceof TransactionAbortedException)) {
+            try {
+                boolean queue;
+                if (exception != null) {
+                    queue = sh.stream.failed(sh.seq, exception.getClass().getName());
+                } else if (!sh.stream.topic.equals(metadata.topic())) {
+                    // An interceptor after this one sent the record elsewhere: it never reached its topic's log.
+                    queue = sh.stream.failed(sh.seq, Beacons.REDIRECTED);
+                } else {
+                    queue = sh.stream.acknowledged(sh.seq, metadata.partition(), metadata.offset());
+                }
+                State s = state;
+                if (queue && s != null && s.beacons() != null) {
+                    s.beacons().enqueue(sh.stream);
+                }
+            } catch (RuntimeException e) {
+                recordFailure(e);
+            }
+        }
         if (exception instanceof TransactionAbortedException) {
             State s = state;
             if (s != null) {
@@ -220,6 +288,9 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
         State s = state;
         if (s != null) {
             try {
+                if (s.beacons() != null) {
+                    s.beacons().close(); // the last beacon: what the streams' ends are
+                }
                 s.counters().clear();
             } finally {
                 if (s.config().explicitId()) {
@@ -227,6 +298,18 @@ public class SequenceStampingInterceptor<K, V> implements ProducerInterceptor<K,
                 }
             }
         }
+    }
+
+    /** Beacons sent; 0 without beacons. */
+    public long getBeaconsSent() {
+        State s = state;
+        return s == null || s.beacons() == null ? 0 : s.beacons().sent();
+    }
+
+    /** Beacons that could not be sent (their streams were told again with the next one). */
+    public long getBeaconFailures() {
+        State s = state;
+        return s == null || s.beacons() == null ? 0 : s.beacons().failures();
     }
 
     /** Records this interceptor stamped. */

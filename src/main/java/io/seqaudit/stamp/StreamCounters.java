@@ -36,8 +36,8 @@ import java.util.function.LongUnaryOperator;
  */
 final class StreamCounters {
 
-    /** Epoch and seq assigned to one record. */
-    record Stamp(long epoch, long seq) {
+    /** Epoch and seq assigned to one record, and its stream's beacon memory (null without beacons). */
+    record Stamp(long epoch, long seq, BeaconStream beacon) {
     }
 
     /** Map key: the topic plus the record key, null and byte arrays turned into value-equal objects. */
@@ -47,10 +47,12 @@ final class StreamCounters {
     /** One stream's counter; guarded by the lock of the stripe that holds it. */
     private static final class Counter {
         final long epoch;
+        final BeaconStream beacon;
         long nextSeq;
 
-        Counter(long epoch) {
+        Counter(long epoch, BeaconStream beacon) {
             this.epoch = epoch;
+            this.beacon = beacon;
         }
     }
 
@@ -73,6 +75,8 @@ final class StreamCounters {
     private final LongUnaryOperator epochAbove;
     private final AtomicLong currentEpoch;
     private final LongAdder evictions = new LongAdder();
+    /** Whether each stream keeps what its beacons tell (the interceptor sends beacons). */
+    private volatile boolean beacons;
 
     /**
      * @param maxKeys at most this many entries overall (at least 1)
@@ -119,11 +123,14 @@ final class StreamCounters {
                     evictEldest(stripe);
                     total.decrementAndGet();
                 }
-                counter = new Counter(currentEpoch.get());
+                long epoch = currentEpoch.get();
+                // The beacon keeps the key as the application gave it (its serializer turns it into bytes later).
+                Object beaconKey = key instanceof byte[] b ? b.clone() : key;
+                counter = new Counter(epoch, beacons ? new BeaconStream(topic, beaconKey, epoch) : null);
                 // Store a private copy of array keys: the application may reuse its array.
                 stripe.put(new StreamKey(topic, ownedIdentity(lookup.key())), counter);
             }
-            return new Stamp(counter.epoch, counter.nextSeq++);
+            return new Stamp(counter.epoch, counter.nextSeq++, counter.beacon);
         }
     }
 
@@ -137,6 +144,11 @@ final class StreamCounters {
         }
         it.remove();
         evictions.increment();
+    }
+
+    /** From now on, new streams keep what their beacons tell. */
+    void keepBeacons() {
+        beacons = true;
     }
 
     /** Forgets every key; keys seen again start at seq 0 under an epoch above every epoch used so far. */

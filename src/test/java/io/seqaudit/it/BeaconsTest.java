@@ -1,6 +1,7 @@
 package io.seqaudit.it;
 
 import static io.seqaudit.it.ServiceReads.allItems;
+import static io.seqaudit.it.ServiceReads.topicSummary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import io.seqaudit.stamp.SequenceStampingInterceptor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,16 +18,20 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * The beacon contract on the auditor's side (issue 12), against the real broker and Redis: a beacon sent by hand
- * with kcat (a client that is not ours) opens the stream's tail that never arrived with the producer stage and its
- * cause, and malformed ones are counted and skipped without stalling the beacon partition.
+ * The producers' beacons (issue 12), against the real broker and Redis: the tail of a stream that never arrived is
+ * found, a stream whose every record was lost is found, each loss carries the producer stage and its cause, a
+ * beacon sent by hand with kcat (a client that is not ours) is honoured, and malformed ones are counted and
+ * skipped without stalling the beacon partition.
  */
 @QuarkusTest
 @TestProfile(BeaconsTest.Profile.class)
@@ -33,6 +39,7 @@ class BeaconsTest {
 
     static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     static final String TOPIC = "beacons-audited-" + RUN;
+    static final String VOID = "beacons-void-" + RUN;
     static final String BEACONS = "beacons-" + RUN;
 
     public static class Profile implements QuarkusTestProfile {
@@ -53,6 +60,7 @@ class BeaconsTest {
         @Override
         public Map<String, String> start() {
             KafkaSupport.createTopic(TOPIC, 3);
+            KafkaSupport.createTopic(VOID, 1);
             KafkaSupport.createTopic(BEACONS, 2);
             return Map.of();
         }
@@ -60,6 +68,13 @@ class BeaconsTest {
         @Override
         public void stop() {
         }
+    }
+
+    private static KafkaProducer<String, String> producer(String id) {
+        RedirectingInterceptor.VOID = VOID;
+        return KafkaSupport.producer(SequenceStampingInterceptor.class.getName() + ","
+                + RedirectingInterceptor.class.getName(), Map.of("seqaudit.producer.id", id,
+                        "seqaudit.beacon.topic", BEACONS, "seqaudit.beacon.interval", "200ms"));
     }
 
     /** "key#seq" → the gap's stage and cause, of every lost seq of one key prefix. */
@@ -75,6 +90,44 @@ class BeaconsTest {
             }
         }
         return out;
+    }
+
+    @Test
+    void theTailThatNeverArrivedAndAStreamWhollyLostAreFoundAtTheProducerStage() {
+        int keys = 10;
+        int perKey = 10;
+        Map<String, String> expected = new TreeMap<>();
+        try (KafkaProducer<String, String> p = producer("tails-" + RUN)) {
+            for (int k = 0; k < keys; k++) {
+                int dropped = k % 5 + 1; // the last 1..5 records of the stream never reach the topic
+                for (int s = 0; s < perKey; s++) {
+                    boolean drop = s >= perKey - dropped;
+                    p.send(new ProducerRecord<>(TOPIC, "tail-" + k, drop ? "drop" : "v" + s));
+                    if (drop) {
+                        expected.put("tail-" + k + "#" + s, "producer/redirected");
+                    }
+                }
+            }
+            for (int s = 0; s < 3; s++) {
+                p.send(new ProducerRecord<>(TOPIC, "tail-gone", "drop"));
+                expected.put("tail-gone#" + s, "producer/redirected");
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                assertThat(lost("tail-")).isEqualTo(expected));
+        assertThat(topicSummary(TOPIC).getLong("lostByStage.producer")).isGreaterThanOrEqualTo(expected.size());
+    }
+
+    @Test
+    void aSendThatFailsIsLostAtTheProducerStageWithTheExceptionItFailedWith() {
+        try (KafkaProducer<String, String> p = producer("big-" + RUN)) {
+            p.send(new ProducerRecord<>(TOPIC, "big-1", "small"));
+            // Over max.request.size (1 MiB by default): the send fails in the producer, before any broker.
+            p.send(new ProducerRecord<>(TOPIC, "big-1", "x".repeat(2 * 1024 * 1024)));
+            p.send(new ProducerRecord<>(TOPIC, "big-1", "small again"));
+        }
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(lost("big-"))
+                .isEqualTo(Map.of("big-1#1", "producer/org.apache.kafka.common.errors.RecordTooLargeException")));
     }
 
     @Test

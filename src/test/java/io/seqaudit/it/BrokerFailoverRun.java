@@ -50,6 +50,7 @@ final class BrokerFailoverRun implements AutoCloseable {
         env.put("SEQAUDIT_GRACE", GRACE.toSeconds() + "s");
         env.put("SEQAUDIT_AUDIT_GROUP_ID", prefix);
         env.put("SEQAUDIT_STATE_PREFIX", prefix);
+        env.put("SEQAUDIT_AUDIT_BEACON_TOPIC", beaconTopic());
         Path log = Paths.get("target", "broker-failover", run + "-" + label + ".log");
         auditor = AuditorProcess.start(label, log, env).awaitReady(Duration.ofSeconds(90));
         note(auditor + " ready, log " + log);
@@ -87,6 +88,22 @@ final class BrokerFailoverRun implements AutoCloseable {
             cluster.admin().listOffsets(q).all().get().forEach((tp, i) -> out.put(tp.partition(), i.offset()));
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** The beacon topic of this run (created by the test that uses beacons; the cluster creates no topic itself). */
+    String beaconTopic() {
+        return topic + "-beacons";
+    }
+
+    /** "key#seq" → the stage of every seq the auditor reports lost. */
+    Map<String, String> lostStages() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (JsonNode g : Findings.all(auditor, "/api/v1/gaps?topic=" + topic + "&state=lost&limit=1000")) {
+            for (long s = g.get("fromSeq").asLong(); s <= g.get("toSeq").asLong(); s++) {
+                out.put(g.get("key").asText() + "#" + s, g.get("stage").asText());
+            }
         }
         return out;
     }

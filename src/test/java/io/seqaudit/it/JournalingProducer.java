@@ -46,6 +46,12 @@ final class JournalingProducer implements AutoCloseable {
 
     /** {@code acks} "1" (idempotence off, as acks=1 requires) or "all" (idempotent). */
     JournalingProducer(String bootstrap, String topic, int keys, String acks, String producerId) {
+        this(bootstrap, topic, keys, acks, producerId, null);
+    }
+
+    /** @param beaconTopic where the interceptor sends its beacons, or null for none */
+    JournalingProducer(String bootstrap, String topic, int keys, String acks, String producerId,
+            String beaconTopic) {
         this.topic = topic;
         this.keys = keys;
         this.producerId = producerId;
@@ -55,6 +61,13 @@ final class JournalingProducer implements AutoCloseable {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, SequenceStampingInterceptor.class.getName());
         p.put("seqaudit.producer.id", producerId);
+        // Beacons to the run's own beacon topic (null: none): they tell each loss's stage, and find lost tails.
+        if (beaconTopic != null) {
+            p.put("seqaudit.beacon.topic", beaconTopic);
+            p.put("seqaudit.beacon.interval", "200ms");
+        } else {
+            p.put("seqaudit.beacon.enabled", "false");
+        }
         p.put(ProducerConfig.ACKS_CONFIG, acks);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "all".equals(acks));
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);

@@ -38,9 +38,10 @@ class UncleanElectionIT {
                 BrokerFailoverRun run = new BrokerFailoverRun("unclean-election", cluster)) {
             cluster.createTopic(run.topic, PARTITIONS, Map.of("min.insync.replicas", "1",
                     "unclean.leader.election.enable", "true"));
+            cluster.createTopic(run.beaconTopic(), 1, Map.of());
             run.startAuditor();
             JournalingProducer producer = new JournalingProducer(cluster.bootstrap(), run.topic, 100, "1",
-                    "unclean-" + run.run).start();
+                    "unclean-" + run.run, run.beaconTopic()).start();
             try (producer) {
                 awaitAcked(producer, 2_000);
                 Set<String> first = truncate(cluster, run, producer, false);
@@ -153,6 +154,11 @@ class UncleanElectionIT {
                 + ", false " + falseFindings.size());
         assertThat(falseFindings).as("false findings " + when).isEmpty();
         assertThat(lost).as("every acknowledged-then-truncated seq reported lost " + when).containsAll(truncated);
+        Map<String, String> stages = run.lostStages();
+        Set<String> notBroker = new TreeSet<>(truncated);
+        notBroker.removeIf(seq -> "broker".equals(stages.get(seq)));
+        assertThat(notBroker).as("acknowledged-then-truncated seqs lost at a stage other than broker " + when)
+                .isEmpty();
     }
 
     /** The new leader may be named before it serves requests (it was frozen and fenced): ask it. */

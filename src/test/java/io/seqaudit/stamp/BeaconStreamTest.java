@@ -1,0 +1,77 @@
+package io.seqaudit.stamp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What one stream's beacon tells: the seqs with an outcome, the ones never sent, and where its records are. */
+class BeaconStreamTest {
+
+    private static final long UNSENT_AFTER = 1_000;
+
+    @Test
+    void upToFollowsAcknowledgementsInAnyOrderAndStopsAtTheFirstSeqWithoutOutcome() {
+        BeaconStream s = new BeaconStream("t", "k", 5);
+        for (long seq = 0; seq < 6; seq++) {
+            s.stamped(seq);
+        }
+        s.acknowledged(1, 2, 11);
+        s.acknowledged(0, 2, 10);
+        s.acknowledged(3, 2, 13);
+        BeaconStream.Snapshot snap = s.snapshot(0, UNSENT_AFTER);
+        assertThat(snap.upTo()).isEqualTo(1);
+        assertThat(snap.partition()).isEqualTo(2);
+        assertThat(snap.maxOffset()).isEqualTo(13);
+        assertThat(snap.pending()).isTrue();
+        s.failed(2, "org.example.Boom");
+        BeaconStream.Snapshot next = s.snapshot(10, UNSENT_AFTER);
+        assertThat(next.upTo()).isEqualTo(3);
+        assertThat(next.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("2..2");
+        assertThat(s.snapshot(20, UNSENT_AFTER)).as("nothing changed: nothing to tell, seqs 4..5 pending")
+                .isSameAs(BeaconStream.Snapshot.PENDING);
+    }
+
+    @Test
+    void seqsWithoutOutcomeLongerThanTheDeliveryTimeoutAreToldAsUnsent() {
+        BeaconStream s = new BeaconStream("t", "k", 5);
+        for (long seq = 0; seq < 4; seq++) {
+            s.stamped(seq);
+        }
+        s.acknowledged(0, 0, 1);
+        s.snapshot(0, UNSENT_AFTER); // marks seqs up to 3 as stamped by t=0
+        BeaconStream.Snapshot early = s.snapshot(UNSENT_AFTER - 1, UNSENT_AFTER);
+        assertThat(early).as("not yet past the delivery timeout").isSameAs(BeaconStream.Snapshot.PENDING);
+        BeaconStream.Snapshot late = s.snapshot(UNSENT_AFTER, UNSENT_AFTER);
+        assertThat(late.upTo()).isEqualTo(3);
+        assertThat(late.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("1..3");
+        assertThat(late.causes()).containsExactly(Beacons.UNSENT);
+        assertThat(late.pending()).isFalse();
+    }
+
+    @Test
+    void aStreamAcknowledgedOnTwoPartitionsIsSpreadAndToldNotSentRangesAreForgotten() {
+        BeaconStream s = new BeaconStream("t", null, 5);
+        s.stamped(0);
+        s.stamped(1);
+        s.stamped(2);
+        s.acknowledged(0, 0, 1);
+        s.acknowledged(1, 1, 1);
+        s.failed(2, "x");
+        BeaconStream.Snapshot snap = s.snapshot(0, UNSENT_AFTER);
+        assertThat(snap.partition()).isEqualTo(BeaconStream.SPREAD);
+        assertThat(s.told(snap)).as("nothing left to tell").isFalse();
+        s.stamped(3);
+        s.acknowledged(3, 0, 2);
+        assertThat(s.snapshot(1, UNSENT_AFTER).notSent()).isEmpty();
+    }
+
+    @Test
+    void theBeaconJsonIsTheDocumentedContract() {
+        String json = Beacons.json("p\"1", "orders", 3, 42, 7, List.of(new Beacons.Stream(new byte[] {'k'}, 9, 5,
+                false, List.of(new long[] {4, 5}), List.of("unsent"))));
+        assertThat(json).isEqualTo("{\"v\":1,\"producer\":\"p\\\"1\",\"topic\":\"orders\",\"partition\":3,"
+                + "\"offset\":42,\"at\":7,\"streams\":[{\"keyBase64\":\"aw==\",\"epoch\":9,\"upTo\":5,"
+                + "\"notSent\":[[4,5,\"unsent\"]]}]}");
+    }
+}
