@@ -108,19 +108,31 @@ final class BeaconStream {
         doneAbove.or(rest);
     }
 
+    /** Adds a range in seq order (outcomes arrive in any order), merged with a neighbour of the same cause. */
     private void addNotSent(long from, long to, String cause) {
-        int last = notSent.size() - 1;
-        if (last >= 0 && notSent.get(last)[1] + 1 == from && notSentCause.get(last).equals(cause)) {
-            notSent.get(last)[1] = to;
+        int i = 0;
+        while (i < notSent.size() && notSent.get(i)[0] < from) {
+            i++;
+        }
+        if (i > 0 && notSent.get(i - 1)[1] + 1 == from && notSentCause.get(i - 1).equals(cause)) {
+            notSent.get(i - 1)[1] = to;
+            if (i < notSent.size() && to + 1 == notSent.get(i)[0] && notSentCause.get(i).equals(cause)) {
+                notSent.get(i - 1)[1] = notSent.remove(i)[1];
+                notSentCause.remove(i);
+            }
             return;
         }
-        if (notSent.size() >= MAX_NOT_SENT) {
+        if (i < notSent.size() && to + 1 == notSent.get(i)[0] && notSentCause.get(i).equals(cause)) {
+            notSent.get(i)[0] = from;
+            return;
+        }
+        notSent.add(i, new long[] {from, to});
+        notSentCause.add(i, cause);
+        if (notSent.size() > MAX_NOT_SENT) {
             notSent.remove(0);
             notSentCause.remove(0);
             dropped++;
         }
-        notSent.add(new long[] {from, to});
-        notSentCause.add(cause);
     }
 
     /**
@@ -159,9 +171,14 @@ final class BeaconStream {
             queued = pending;
             return pending ? Snapshot.PENDING : null;
         }
+        // Only what upTo covers: a failure above a seq still in flight is told once that seq has its outcome.
         List<long[]> ranges = new ArrayList<>(notSent.size());
-        notSent.forEach(r -> ranges.add(r.clone()));
-        Snapshot s = new Snapshot(topic, key, epoch, upTo, partition, maxOffset, ranges, List.copyOf(notSentCause),
+        List<String> causes = new ArrayList<>(notSent.size());
+        for (int i = 0; i < notSent.size() && notSent.get(i)[1] <= upTo; i++) {
+            ranges.add(notSent.get(i).clone());
+            causes.add(notSentCause.get(i));
+        }
+        Snapshot s = new Snapshot(topic, key, epoch, upTo, partition, maxOffset, ranges, List.copyOf(causes),
                 pending);
         dirty = false;
         queued = true; // until the beacon is sent (or, if it fails, told again)
@@ -170,10 +187,15 @@ final class BeaconStream {
 
     /** A beacon holding {@code s} was sent: forget the not-sent ranges it told; dequeue if nothing is pending. */
     synchronized boolean told(Snapshot s) {
-        int n = Math.min(s.notSent().size(), notSent.size());
-        for (int i = 0; i < n; i++) {
-            notSent.remove(0);
-            notSentCause.remove(0);
+        for (long[] r : s.notSent()) {
+            for (int i = 0; i < notSent.size(); i++) {
+                long[] mine = notSent.get(i);
+                if (mine[0] == r[0] && mine[1] == r[1]) {
+                    notSent.remove(i);
+                    notSentCause.remove(i);
+                    break;
+                }
+            }
         }
         queued = dirty || stamped > upTo;
         return queued;

@@ -67,6 +67,44 @@ class BeaconStreamTest {
     }
 
     @Test
+    void failuresArrivingOutOfSeqOrderAreToldAscendingAndMerged() {
+        BeaconStream s = new BeaconStream("t", "k", 5);
+        for (long seq = 0; seq < 8; seq++) {
+            s.stamped(seq);
+        }
+        s.failed(6, "a");
+        s.failed(2, "a");
+        s.failed(4, "b");
+        s.failed(3, "a");
+        s.failed(7, "a");
+        s.acknowledged(5, 0, 3);
+        s.acknowledged(1, 0, 2);
+        s.acknowledged(0, 0, 1);
+        BeaconStream.Snapshot snap = s.snapshot(0, UNSENT_AFTER);
+        assertThat(snap.upTo()).isEqualTo(7);
+        assertThat(snap.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("2..3", "4..4", "6..7");
+        assertThat(snap.causes()).containsExactly("a", "b", "a");
+    }
+
+    @Test
+    void aFailureAboveASeqStillInFlightIsToldOnceThatSeqHasItsOutcome() {
+        BeaconStream s = new BeaconStream("t", "k", 5);
+        for (long seq = 0; seq < 3; seq++) {
+            s.stamped(seq);
+        }
+        s.acknowledged(0, 0, 1);
+        s.failed(2, "a");
+        BeaconStream.Snapshot first = s.snapshot(0, UNSENT_AFTER);
+        assertThat(first.upTo()).isZero();
+        assertThat(first.notSent()).as("seq 2 lies above upTo: not told yet").isEmpty();
+        s.told(first);
+        s.acknowledged(1, 0, 2);
+        BeaconStream.Snapshot second = s.snapshot(1, UNSENT_AFTER);
+        assertThat(second.upTo()).isEqualTo(2);
+        assertThat(second.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("2..2");
+    }
+
+    @Test
     void theBeaconJsonIsTheDocumentedContract() {
         String json = Beacons.json("p\"1", "orders", 3, 42, 7, List.of(new Beacons.Stream(new byte[] {'k'}, 9, 5,
                 false, List.of(new long[] {4, 5}), List.of("unsent"))));

@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -89,11 +91,16 @@ public final class DemoReport {
 
     /** "key#seq" of every seq of the topic's gaps in {@code state}; the null key is written {@code <null>}. */
     Set<String> gapSeqs(String state) {
-        Set<String> out = new TreeSet<>();
+        return gapStages(state).keySet();
+    }
+
+    /** "key#seq" → the gap's stage, of every seq of the topic's gaps in {@code state}. */
+    Map<String, String> gapStages(String state) {
+        Map<String, String> out = new TreeMap<>();
         for (JsonNode g : all("/api/v1/gaps?limit=1000&state=" + state + "&topic=" + enc(topic))) {
             String key = g.path("keyBase64").isNull() ? "<null>" : g.path("key").asText();
             for (long s = g.path("fromSeq").asLong(); s <= g.path("toSeq").asLong(); s++) {
-                out.add(key + "#" + s);
+                out.put(key + "#" + s, g.path("stage").asText());
             }
         }
         return out;
@@ -108,12 +115,20 @@ public final class DemoReport {
     }
 
     /** The table: injected faults against what the service reports. */
-    public List<Row> rows(FaultPlan plan, long unstamped, long malformed, long aborted, int duplicatesKept) {
+    public List<Row> rows(FaultPlan plan, TailTraffic tail, long unstamped, long malformed, long aborted,
+            int duplicatesKept) {
         JsonNode s = summary();
-        long lostNow = s.path("lost").asLong();
-        long everLost = s.path("lostTotal").asLong();
+        long lostNow = s.path("lost").asLong() - tail.lost().size();
+        // Tail losses are lost for good: not part of the late-beyond-grace arithmetic below.
+        long everLost = s.path("lostTotal").asLong() - tail.lost().size();
         long late = s.path("records").path("late").asLong();
-        Set<String> lost = gapSeqs("lost");
+        Map<String, String> stages = gapStages("lost");
+        Set<String> lost = new TreeSet<>(stages.keySet());
+        lost.removeIf(TailTraffic::isTailKey);
+        Set<String> tailLost = new TreeSet<>(stages.keySet());
+        tailLost.removeAll(lost);
+        long producerStage = lost.stream().filter(k -> "producer".equals(stages.get(k))).count();
+        long tailProducerStage = tailLost.stream().filter(k -> "producer".equals(stages.get(k))).count();
         Set<String> injectedLost = plan.keySeqs(FaultPlan.Fate.LOST);
         Set<String> injectedDup = plan.keySeqs(FaultPlan.Fate.DUPLICATED);
         long dupCount = s.path("records").path("duplicate").asLong();
@@ -122,6 +137,12 @@ public final class DemoReport {
         long beyond = plan.total(FaultPlan.Fate.LATE_BEYOND);
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("producer-stage loss (seqs)", injectedLost.size(), lost.size(), lost.equals(injectedLost)));
+        rows.add(new Row("  of them with stage producer (beacons)", injectedLost.size(), producerStage,
+                producerStage == injectedLost.size()));
+        rows.add(new Row("tail loss, streams' last seqs (beacons)", tail.lost().size(), tailLost.size(),
+                tailLost.equals(tail.lost())));
+        rows.add(new Row("  of them with stage producer", tail.lost().size(), tailProducerStage,
+                tailProducerStage == tail.lost().size()));
         rows.add(new Row("duplicates", injectedDup.size(), dupCount, dupCount == injectedDup.size() && dupSetMatches));
         rows.add(new Row("late, within grace", within, late - (everLost - lostNow), late - (everLost - lostNow) == within));
         rows.add(new Row("late, beyond grace (lost, then arrived)", beyond, everLost - lostNow, everLost - lostNow == beyond));

@@ -90,6 +90,7 @@ public final class TrafficGenerator {
             if (txn != null) {
                 txn.send(bootstrap, plan.topic(), "demo-txn-" + ProcessHandle.current().pid());
             }
+            TAIL.send(bootstrap, plan.topic(), plan.voidTopic(), "demo-tail-" + ProcessHandle.current().pid());
             System.out.printf("Sent in %.1f s. Waiting for the grace window (%s) to confirm losses...%n",
                     (System.nanoTime() - t0) / 1e9, grace);
             Set<String> beyond = plan.keySeqs(FaultPlan.Fate.LATE_BEYOND);
@@ -98,13 +99,15 @@ public final class TrafficGenerator {
             sender.sendHeldBeyondGrace();
         }
         long expected = before + plan.keys() * (long) plan.perKey() - plan.total(FaultPlan.Fate.LOST)
+                + (long) (TAIL.keys() + 1) * TAIL.perKey() - TAIL.lost().size()
                 + plan.total(FaultPlan.Fate.DUPLICATED) + unstamped + malformed + (txn == null ? 0 : txn.committed());
         boolean settled = waitFor(() -> report.audited() >= expected
                 && report.summary().path("suspected").asLong() == 0, grace.toMillis() * 3 + 60_000);
         if (!settled) {
             System.out.println("The service did not settle in time: the table shows where it stands.");
         }
-        List<DemoReport.Row> rows = report.rows(plan, unstamped, malformed, txn == null ? 0 : txn.aborted(), 1000);
+        List<DemoReport.Row> rows = report.rows(plan, TAIL, unstamped, malformed, txn == null ? 0 : txn.aborted(),
+                1000);
         System.out.println();
         System.out.print(DemoReport.format(rows));
         System.out.println();
@@ -115,6 +118,9 @@ public final class TrafficGenerator {
         System.out.println("health:  " + api + "/q/health");
         return rows.stream().allMatch(DemoReport.Row::match) ? 0 : 1;
     }
+
+    /** Streams whose tail is lost (found through the producer's beacons only). */
+    static final TailTraffic TAIL = new TailTraffic(20, 10);
 
     private static void createTopics(String bootstrap, FaultPlan plan) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
