@@ -68,6 +68,8 @@ final class BeaconReader implements AutoCloseable {
         this.store = store;
         this.metrics = metrics;
         this.auditors = auditors;
+        metrics.registerInvalidBeacons(java.util.Arrays.stream(Beacon.Problem.values()).map(Beacon.Problem::tag)
+                .toList());
     }
 
     /** Follows the owned partitions and the beacon topic's partitions, then reads what arrived (no waiting). */

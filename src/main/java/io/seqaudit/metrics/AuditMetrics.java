@@ -179,8 +179,17 @@ public class AuditMetrics {
 
     /** A beacon skipped because it breaks the contract ({@code reason}: one of a few fixed tags). */
     public void invalidBeacon(String reason) {
-        Counter.builder("seqaudit.invalid.beacons").description("Beacons skipped because they break the beacon "
-                + "contract, by reason").tag("reason", reason).register(registry).increment();
+        invalidBeacons(reason).increment();
+    }
+
+    /** Registers the invalid-beacon counters at zero, so that the first one counted shows as an increase. */
+    public void registerInvalidBeacons(java.util.Collection<String> reasons) {
+        reasons.forEach(this::invalidBeacons);
+    }
+
+    private Counter invalidBeacons(String reason) {
+        return Counter.builder("seqaudit.invalid.beacons").description("Beacons skipped because they break the "
+                + "beacon contract, by reason").tag("reason", reason).register(registry);
     }
 
     public void conflict(String topic) {

@@ -2,7 +2,6 @@ package io.seqaudit.stamp;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,7 +116,7 @@ final class BeaconPublisher implements AutoCloseable {
             taken.add(s);
         }
         Map<String, List<BeaconStream.Snapshot>> byPartition = new LinkedHashMap<>();
-        Map<BeaconStream.Snapshot, BeaconStream> owners = new HashMap<>();
+        Map<BeaconStream.Snapshot, BeaconStream> owners = new java.util.IdentityHashMap<>();
         List<BeaconStream> requeue = new ArrayList<>();
         for (BeaconStream s : taken) {
             BeaconStream.Snapshot snap = s.snapshot(now, settings.unsentAfter().toMillis());
@@ -133,47 +132,71 @@ final class BeaconPublisher implements AutoCloseable {
             owners.put(snap, s);
         }
         requeue.forEach(queue::add);
+        // All messages first, then the answers: one round trip per tick, not one per message (acks=all, linger).
+        List<Sending> sending = new ArrayList<>();
         byPartition.forEach((k, snaps) -> {
             for (int i = 0; i < snaps.size(); i += STREAMS_PER_MESSAGE) {
-                send(snaps.subList(i, Math.min(snaps.size(), i + STREAMS_PER_MESSAGE)), owners);
+                sending.add(send(snaps.subList(i, Math.min(snaps.size(), i + STREAMS_PER_MESSAGE))));
             }
         });
+        for (Sending s : sending) {
+            settle(s, owners);
+        }
     }
 
-    private void send(List<BeaconStream.Snapshot> snaps, Map<BeaconStream.Snapshot, BeaconStream> owners) {
-        String topic = snaps.get(0).topic();
-        int partition = Math.max(-1, snaps.get(0).partition());
-        long offset = -1;
-        List<Beacons.Stream> streams = new ArrayList<>(snaps.size());
-        for (BeaconStream.Snapshot s : snaps) {
-            offset = Math.max(offset, s.maxOffset());
-            byte[] key = s.key() == null ? null : keySerializer.serialize(topic, s.key());
-            streams.add(new Beacons.Stream(key, s.epoch(), s.upTo(), s.partition() == BeaconStream.SPREAD,
-                    s.notSent(), s.causes()));
-        }
-        String json = Beacons.json(producerId, topic, partition, offset, clock.getAsLong(), streams);
+    /** One beacon message on its way, with the streams it tells about. */
+    private record Sending(List<BeaconStream.Snapshot> snaps, java.util.concurrent.Future<?> answer,
+            Exception failed) {
+    }
+
+    private Sending send(List<BeaconStream.Snapshot> snaps) {
         try {
-            producer.send(new ProducerRecord<>(settings.topic(), Beacons.key(topic, partition),
-                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8))).get(SEND_TIMEOUT_MS,
-                            TimeUnit.MILLISECONDS);
+            String topic = snaps.get(0).topic();
+            int partition = Math.max(-1, snaps.get(0).partition());
+            long offset = -1;
+            List<Beacons.Stream> streams = new ArrayList<>(snaps.size());
+            for (BeaconStream.Snapshot s : snaps) {
+                offset = Math.max(offset, s.maxOffset());
+                byte[] key = s.key() == null ? null : keySerializer.serialize(topic, s.key());
+                streams.add(new Beacons.Stream(key, s.epoch(), s.upTo(), s.partition() == BeaconStream.SPREAD,
+                        s.notSent(), s.causes()));
+            }
+            String json = Beacons.json(producerId, topic, partition, offset, clock.getAsLong(), streams);
+            return new Sending(snaps, producer.send(new ProducerRecord<>(settings.topic(), Beacons.key(topic,
+                    partition), json.getBytes(java.nio.charset.StandardCharsets.UTF_8))), null);
+        } catch (Exception e) {
+            return new Sending(snaps, null, e);
+        }
+    }
+
+    private void settle(Sending s, Map<BeaconStream.Snapshot, BeaconStream> owners) {
+        Exception problem = s.failed();
+        if (problem == null) {
+            try {
+                s.answer().get(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                problem = e;
+            } catch (Exception e) {
+                problem = e;
+            }
+        }
+        if (problem == null) {
             sent.increment();
             if (failing) {
                 LOG.info("seqaudit beacons to {} are sent again", settings.topic());
                 failing = false;
             }
-            for (BeaconStream.Snapshot s : snaps) {
-                BeaconStream owner = owners.get(s);
-                if (owner.told(s)) {
+            for (BeaconStream.Snapshot snap : s.snaps()) {
+                BeaconStream owner = owners.get(snap);
+                if (owner.told(snap)) {
                     queue.add(owner);
                 }
             }
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            failed(e);
-            for (BeaconStream.Snapshot s : snaps) {
-                BeaconStream owner = owners.get(s);
+        } else {
+            failed(problem);
+            for (BeaconStream.Snapshot snap : s.snaps()) {
+                BeaconStream owner = owners.get(snap);
                 owner.untold();
                 queue.add(owner);
             }
