@@ -7,6 +7,7 @@ import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.sequence.SequenceDetector.Observation;
 import io.seqaudit.sequence.StreamState;
+import io.seqaudit.sequence.Verdict;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.DuplicateRecord;
 import io.seqaudit.state.FieldKey;
@@ -205,23 +206,22 @@ final class BatchAuditor {
                 ? t.state.recent().find(t.state.high()) : null;
         Observation o = detector.observe(t.state, new Arrival(stamp.seq(), at, progress, takeFromFirstSeen,
                 anyPartition, replay, anyPartition || t.state.multiPartition() ? unguardedAny : unguarded));
-        if (o.verdict().reason() != null) {
-            work.invalid(shard, o.verdict().reason());
+        Verdict v = o.verdict();
+        if (v instanceof Verdict.Invalid invalid) {
+            work.invalid(shard, invalid.reason());
             return;
         }
-        work.count(shard, o.outcome());
-        if (o.outcome() == Outcome.OUT_OF_ORDER && o.verdict().opened() != null) {
-            mayBeAborted(t, rec, stamp, book, previous, o.verdict().opened(), work);
-        }
-        if (o.outcome() == Outcome.RESUMED) {
-            work.counts(shard).uncovered(state.uncoveredReason(), o.verdict().opened().size());
-        }
-        if (PRESENT.contains(o.outcome())) {
-            work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
-        }
-        if (o.outcome() == Outcome.DUPLICATE) {
-            cps.get(shard).duplicate(DuplicateRecord.of(t.ref, stamp.seq(), at, o.verdict().original(), progress)
+        work.count(shard, v.outcome());
+        if (v instanceof Verdict.OutOfOrder outOfOrder) {
+            mayBeAborted(t, rec, stamp, book, previous, outOfOrder.opened(), work);
+        } else if (v instanceof Verdict.Resumed resumed) {
+            work.counts(shard).uncovered(state.uncoveredReason(), resumed.skipped().size());
+        } else if (v instanceof Verdict.Duplicate duplicate) {
+            cps.get(shard).duplicate(DuplicateRecord.of(t.ref, stamp.seq(), at, duplicate.original(), progress)
                     .toJson());
+        }
+        if (PRESENT.contains(v.outcome())) {
+            work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
         }
         if (o.forgotten() != null) {
             cps.get(shard).add("forgotten", o.forgotten().size());

@@ -18,6 +18,8 @@ public final class SequenceDetector {
     /** Reason of an {@link Outcome#INVALID} verdict for a jump beyond {@code maxJump}. */
     public static final String SEQ_JUMP = "seq_jump";
 
+    private static final Verdict JUMP = new Verdict.Invalid(SEQ_JUMP);
+
     private final long maxJump;
     private final int maxRanges;
     private final long graceMillis;
@@ -39,9 +41,10 @@ public final class SequenceDetector {
     /**
      * Decides one record and updates {@code state}: the one entry point, so the checks every production record
      * goes through (replays, a spread stream) are the ones the tests exercise. A replayed record that the stream
-     * accepts is {@link Outcome#REPLAYED}; one for a seq already present is {@link Outcome#REPLAY_REDUNDANT}. An
-     * original arriving for a seq a replay filled is {@link Outcome#REPLAY_SUPERSEDED}, not a duplicate (a second
-     * one is). With {@link Arrival#anyPartition()} the stream is taken as spanning partitions from its first record.
+     * accepts is {@link Verdict.Replayed} (with what it would have been as an original); one for a seq already
+     * present is {@link Outcome#REPLAY_REDUNDANT}. An original arriving for a seq a replay filled is
+     * {@link Outcome#REPLAY_SUPERSEDED}, not a duplicate (a second one is). With {@link Arrival#anyPartition()} the
+     * stream is taken as spanning partitions from its first record.
      *
      * @param state the stream's state, changed in place (unchanged for an invalid record)
      * @return the verdict, and a range dropped to respect {@code maxRanges} if any
@@ -51,23 +54,23 @@ public final class SequenceDetector {
         if (!state.isNew() && seq >= state.start() && seq <= state.high() && !isMissing(state, seq)) {
             if (a.replay()) {
                 state.touch(a.progress());
-                return new Observation(new Verdict(Outcome.REPLAY_REDUNDANT, null, null, null, null), null);
+                return new Observation(Verdict.REPLAY_REDUNDANT, null);
             }
             if (state.removeReplayed(seq)) {
                 state.touch(a.progress());
-                return new Observation(new Verdict(Outcome.REPLAY_SUPERSEDED, null, null, null, null), null);
+                return new Observation(Verdict.REPLAY_SUPERSEDED, null);
             }
         }
         Observation o = decide(state, seq, a.at(), a.progress(), a.takeFromFirstSeen(), a.unguardedBefore());
-        if (a.anyPartition() && o.verdict().reason() == null && !state.isNew()) {
+        boolean accepted = !(o.verdict() instanceof Verdict.Invalid);
+        if (a.anyPartition() && accepted && !state.isNew()) {
             // The partitioner spreads a null key: its grace windows follow the slowest partition, so an auditor
             // reading a backlog one partition ahead of another never confirms seqs waiting in the other.
             state.spread();
         }
-        if (a.replay() && o.verdict().reason() == null && o.outcome() != Outcome.DUPLICATE) {
+        if (a.replay() && accepted && o.outcome() != Outcome.DUPLICATE) {
             state.addReplayed(seq, maxRanges);
-            Verdict v = o.verdict();
-            return new Observation(new Verdict(Outcome.REPLAYED, v.opened(), v.filled(), null, null), o.forgotten());
+            return new Observation(new Verdict.Replayed(o.verdict()), o.forgotten());
         }
         return o;
     }
@@ -91,7 +94,7 @@ public final class SequenceDetector {
             return first(state, seq, at, progress, takeFromFirstSeen || unguardedBefore != Arrival.GUARDED);
         }
         if (seq > state.high() + 1 && seq - state.high() - 1 > maxJump) {
-            return new Observation(Verdict.invalid(SEQ_JUMP), null);
+            return new Observation(JUMP, null);
         }
         // Read before touch(): whether the stream's previous record predates what the auditor can vouch for.
         boolean unguarded = state.lastActivity() < unguardedBefore;
@@ -104,26 +107,26 @@ public final class SequenceDetector {
         if (seq > state.high() && unguarded) {
             MissingRange skipped = new MissingRange(state.high() + 1, seq - 1, progress, 0);
             accept(state, seq, at);
-            return new Observation(new Verdict(Outcome.RESUMED, skipped, null, null, null), null);
+            return new Observation(new Verdict.Resumed(skipped), null);
         }
         if (seq > state.high()) {
             MissingRange gap = new MissingRange(state.high() + 1, seq - 1, progress, 0);
             state.mutableMissing().add(gap);
             accept(state, seq, at);
-            return new Observation(new Verdict(Outcome.OUT_OF_ORDER, gap, null, null, null), forgetOldest(state));
+            return new Observation(new Verdict.OutOfOrder(gap), forgetOldest(state));
         }
         if (seq < state.start()) {
             // Before the first seq we tracked (the stream was joined late): it arrived late, we cannot tell more.
-            return new Observation(new Verdict(Outcome.LATE, null, null, null, null), null);
+            return new Observation(Verdict.Late.BELOW_START, null);
         }
         MissingRange filled = fill(state.mutableMissing(), seq);
         if (filled != null) {
             state.recent().add(seq, at);
             // Filling a seq inside a range splits it in two: the cap holds here too.
-            return new Observation(new Verdict(Outcome.LATE, null, filled, null, null), forgetOldest(state));
+            return new Observation(new Verdict.Late(filled), forgetOldest(state));
         }
         state.countDuplicate();
-        return new Observation(new Verdict(Outcome.DUPLICATE, null, null, state.recent().find(seq), null), null);
+        return new Observation(new Verdict.Duplicate(state.recent().find(seq)), null);
     }
 
     private Observation first(StreamState state, long seq, Position at, long progress, boolean takeFromFirstSeen) {
@@ -134,14 +137,14 @@ public final class SequenceDetector {
             return new Observation(seq == 0 ? Verdict.IN_ORDER : Verdict.JOINED_LATE, null);
         }
         if (seq > maxJump) {
-            return new Observation(Verdict.invalid(SEQ_JUMP), null);
+            return new Observation(JUMP, null);
         }
         state.begin(at.partition(), 0);
         state.touch(progress);
         MissingRange gap = new MissingRange(0, seq - 1, progress, 0);
         state.mutableMissing().add(gap);
         accept(state, seq, at);
-        return new Observation(new Verdict(Outcome.OUT_OF_ORDER, gap, null, null, null), null);
+        return new Observation(new Verdict.OutOfOrder(gap), null);
     }
 
     /** Drops the oldest missing range if the stream holds more than {@code maxRanges}; returns it, or null. */

@@ -1,14 +1,23 @@
 package io.seqaudit.it;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.Parameters;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.extension.ServeEventListener;
+import com.github.tomakehurst.wiremock.http.Request;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -43,32 +52,12 @@ class ReplayCrashIT {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String topic = "replay-crash-" + run;
         KafkaSupport.createTopic(topic, 3);
-        AtomicInteger calls = new AtomicInteger();
-        CountDownLatch firstCall = new CountDownLatch(1);
-        CountDownLatch secondAnswered = new CountDownLatch(1);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/replay", exchange -> {
-            int call = calls.incrementAndGet();
-            Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
-            if (call == 1) {
-                firstCall.countDown();
-                sleepQuietly(5_000); // the first auditor is killed while it waits for this answer
-            }
-            List<String> records = new ArrayList<>();
-            for (long s = Long.parseLong(q.get("from")); s <= Long.parseLong(q.get("to")); s++) {
-                records.add("{\"seq\":" + s + ",\"valueBase64\":\""
-                        + Base64.getEncoder().encodeToString(("v" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
-            }
-            byte[] body = ("{\"records\":[" + String.join(",", records) + "]}").getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-            if (call == 2) {
-                secondAnswered.countDown();
-            }
-        });
+        Source source = new Source();
+        WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
+                .extensions(source));
         server.start();
+        server.stubFor(get(urlPathEqualTo("/replay")).withServeEventListener(Source.NAME, Parameters.empty())
+                .willReturn(aResponse().withTransformers(Source.NAME)));
         Map<String, String> env = new HashMap<>();
         env.put("SEQAUDIT_TOPICS", topic);
         env.put("SEQAUDIT_GRACE", "1s");
@@ -81,8 +70,7 @@ class ReplayCrashIT {
         env.put("SEQAUDIT_REPLAY_INTERVAL", "1s");
         env.put("SEQAUDIT_REPLAY_TRANSACTIONAL_ID", "seqaudit-replayer-crash-" + run);
         env.put("SEQAUDIT_REPLAY_HTTP_TIMEOUT", "20s");
-        env.put("SEQAUDIT_REPLAY_HTTP_URL", "http://127.0.0.1:" + server.getAddress().getPort()
-                + "/replay?key={key}&from={fromSeq}&to={toSeq}");
+        env.put("SEQAUDIT_REPLAY_HTTP_URL", server.baseUrl() + "/replay?key={key}&from={fromSeq}&to={toSeq}");
         try {
             AuditorProcess first = AuditorProcess.start("first", LOGS.resolve(run + "-first.log"), env)
                     .awaitReady(Duration.ofSeconds(120));
@@ -93,12 +81,12 @@ class ReplayCrashIT {
                     }
                 }
             }
-            assertThat(firstCall.await(60, TimeUnit.SECONDS)).as("the replayer asked the source").isTrue();
+            assertThat(source.firstCall.await(60, TimeUnit.SECONDS)).as("the replayer asked the source").isTrue();
             assertThat(first.kill()).isEqualTo(AuditorProcess.SIGKILL_EXIT);
 
             AuditorProcess second = AuditorProcess.start("second", LOGS.resolve(run + "-second.log"), env)
                     .awaitReady(Duration.ofSeconds(120));
-            assertThat(secondAnswered.await(60, TimeUnit.SECONDS)).as("the resumed replay asked again").isTrue();
+            assertThat(source.secondAnswered.await(60, TimeUnit.SECONDS)).as("the resumed replay asked again").isTrue();
             assertThat(second.kill()).isEqualTo(AuditorProcess.SIGKILL_EXIT);
 
             try (AuditorProcess third = AuditorProcess.start("third", LOGS.resolve(run + "-third.log"), env)
@@ -117,7 +105,7 @@ class ReplayCrashIT {
             assertThat(counts).hasSize(SEQS);
             assertThat(counts).allSatisfy((seq, n) -> assertThat(n).as("copies of seq " + seq).isEqualTo(1));
         } finally {
-            server.stop(0);
+            server.stop();
         }
     }
 
@@ -143,21 +131,56 @@ class ReplayCrashIT {
         return out;
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        for (String kv : raw.split("&")) {
-            String[] p = kv.split("=", 2);
-            q.put(p[0], URLDecoder.decode(p[1], StandardCharsets.UTF_8));
-        }
-        return q;
-    }
+    /**
+     * The HTTP replay source, as WireMock extensions: answers every seq from {@code from} to {@code to} it is asked
+     * for (value {@code v<seq>}), holds its first answer back 5 s (the first auditor is killed while it waits for
+     * it), and counts down {@link #firstCall} when the first request arrives and {@link #secondAnswered} once the
+     * second answer has been written. Called on WireMock's Jetty threads; the delay is WireMock's own.
+     */
+    static final class Source implements ResponseDefinitionTransformerV2, ServeEventListener {
+        static final String NAME = "replay-crash-source";
 
-    private static void sleepQuietly(long ms) {
-        try {
-            // The callback's own slowness, in the test's HTTP server thread: the thing under test is elsewhere.
-            TimeUnit.MILLISECONDS.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        final CountDownLatch firstCall = new CountDownLatch(1);
+        final CountDownLatch secondAnswered = new CountDownLatch(1);
+        private final AtomicInteger calls = new AtomicInteger();
+        private volatile UUID second;
+
+        @Override
+        public String getName() {
+            return NAME;
+        }
+
+        @Override
+        public boolean applyGlobally() {
+            return false; // as transformer and as listener: only the /replay stub, which names it for both
+        }
+
+        @Override
+        public ResponseDefinition transform(ServeEvent event) {
+            int call = calls.incrementAndGet();
+            Request request = event.getRequest();
+            List<String> records = new ArrayList<>();
+            long to = Long.parseLong(request.queryParameter("to").firstValue());
+            for (long s = Long.parseLong(request.queryParameter("from").firstValue()); s <= to; s++) {
+                records.add("{\"seq\":" + s + ",\"valueBase64\":\""
+                        + Base64.getEncoder().encodeToString(("v" + s).getBytes(StandardCharsets.UTF_8)) + "\"}");
+            }
+            ResponseDefinitionBuilder answer = okJson("{\"records\":[" + String.join(",", records) + "]}");
+            if (call == 1) {
+                firstCall.countDown();
+                answer = answer.withFixedDelay(5_000); // the first auditor is killed while it waits for this answer
+            } else if (call == 2) {
+                second = event.getId();
+            }
+            return answer.build();
+        }
+
+        @Override
+        public void afterComplete(ServeEvent event, Parameters parameters) {
+            // After the answer was written (WireMock answers synchronously: no asynchronousResponseEnabled).
+            if (event.getId().equals(second)) {
+                secondAnswered.countDown();
+            }
         }
     }
 }

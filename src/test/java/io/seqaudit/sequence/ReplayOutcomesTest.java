@@ -29,6 +29,31 @@ class ReplayOutcomesTest {
     }
 
     @Test
+    void replayedVerdictTellsWhatTheRecordWouldHaveBeenAsAnOriginal() {
+        StreamState s = new StreamState();
+        send(s, 0, 0, false);
+        send(s, 3, 1, false);
+
+        Verdict filling = detector.observe(s, Arrival.of(1, new Position(0, 2), 1002).withReplay(true)).verdict();
+        assertThat(filling).isEqualTo(new Verdict.Replayed(new Verdict.Late(new MissingRange(1, 2, 1001, 0))));
+        Verdict beyond = detector.observe(s, Arrival.of(5, new Position(0, 3), 1003).withReplay(true)).verdict();
+        assertThat(beyond).isEqualTo(new Verdict.Replayed(new Verdict.OutOfOrder(new MissingRange(4, 4, 1003, 0))));
+    }
+
+    @Test
+    void recordsWithNothingToTellShareOneVerdictEach() {
+        StreamState s = new StreamState();
+        send(s, 0, 0, false);
+        send(s, 1, 1, true);
+
+        assertThat(detector.observe(s, Arrival.of(2, new Position(0, 2), 1002)).verdict()).isSameAs(Verdict.IN_ORDER);
+        assertThat(detector.observe(s, Arrival.of(2, new Position(0, 3), 1003).withReplay(true)).verdict())
+                .isSameAs(Verdict.REPLAY_REDUNDANT);
+        assertThat(detector.observe(s, Arrival.of(1, new Position(0, 4), 1004)).verdict())
+                .isSameAs(Verdict.REPLAY_SUPERSEDED);
+    }
+
+    @Test
     void originalArrivingAfterItsReplayIsSupersededOnceThenADuplicate() {
         StreamState s = new StreamState();
         send(s, 0, 0, false);

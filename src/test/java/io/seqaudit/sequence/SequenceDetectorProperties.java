@@ -183,12 +183,12 @@ class SequenceDetectorProperties {
             counts.merge(o.outcome(), 1, Integer::sum);
             switch (o.outcome()) {
                 case DUPLICATE -> {
-                    assertThat(o.verdict().original()).as("original of duplicate %d", seq)
-                            .isEqualTo(oracle.remembered(seq));
-                    duplicatesWithOriginal += o.verdict().original() == null ? 0 : 1;
+                    assertThat(o.verdict()).as("original of duplicate %d", seq)
+                            .isEqualTo(new Verdict.Duplicate(oracle.remembered(seq)));
+                    duplicatesWithOriginal += oracle.remembered(seq) == null ? 0 : 1;
                 }
                 case LATE -> {
-                    MissingRange filled = o.verdict().filled();
+                    MissingRange filled = ((Verdict.Late) o.verdict()).filled();
                     long deadline = oracle.openedAt[(int) seq] + grace;
                     boolean promotedBefore = offset * TICK >= deadline; // the previous record's promote
                     assertThat(filled.contains(seq)).isTrue();
@@ -199,8 +199,8 @@ class SequenceDetectorProperties {
                         lateBeyondGrace.set((int) seq);
                     }
                 }
-                case OUT_OF_ORDER -> assertThat(o.verdict().opened())
-                        .isEqualTo(new MissingRange(oracle.high + 1, seq - 1, progress, 0));
+                case OUT_OF_ORDER -> assertThat(o.verdict())
+                        .isEqualTo(new Verdict.OutOfOrder(new MissingRange(oracle.high + 1, seq - 1, progress, 0)));
                 default -> {
                 }
             }
@@ -329,8 +329,7 @@ class SequenceDetectorProperties {
                     Snapshot before = Snapshot.of(state);
                     Observation o = detector.observe(state,
                             Arrival.of(corrupt, new Position(1, offset++), offset * TICK));
-                    assertThat(o.outcome()).isEqualTo(Outcome.INVALID);
-                    assertThat(o.verdict().reason()).isEqualTo(SequenceDetector.SEQ_JUMP);
+                    assertThat(o.verdict()).isEqualTo(new Verdict.Invalid(SequenceDetector.SEQ_JUMP));
                     assertThat(Snapshot.of(state)).isEqualTo(before);
                 }
             }

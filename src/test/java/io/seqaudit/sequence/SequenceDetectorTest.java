@@ -50,8 +50,8 @@ class SequenceDetectorTest {
         long resumedAt = T0 + 10;
         Observation o = feedUnguarded(9, resumedAt, T0 + 1); // the stream's last record (T0) predates the mark
 
-        assertThat(o.outcome()).isEqualTo(Outcome.RESUMED);
-        assertThat(o.verdict().opened()).as("the seqs skipped without audit").isEqualTo(suspected(5, 8, resumedAt));
+        assertThat(o.verdict()).as("the seqs skipped without audit")
+                .isEqualTo(new Verdict.Resumed(suspected(5, 8, resumedAt)));
         assertThat(state.missing()).as("nothing suspected, so nothing can turn lost").isEmpty();
         assertThat(state.nextExpected()).isEqualTo(10);
         detector.promote(state, resumedAt + GRACE * 10);
@@ -130,8 +130,7 @@ class SequenceDetectorTest {
         feed(1, T0 + 10);
         Observation o = feed(5, T0 + 20);
 
-        assertThat(o.outcome()).isEqualTo(Outcome.OUT_OF_ORDER);
-        assertThat(o.verdict().opened()).isEqualTo(suspected(2, 4, T0 + 20));
+        assertThat(o.verdict()).isEqualTo(new Verdict.OutOfOrder(suspected(2, 4, T0 + 20)));
         assertThat(state.missing()).containsExactly(suspected(2, 4, T0 + 20));
         assertThat(state.missingCount(false)).isEqualTo(3);
         assertThat(state.missingCount(true)).isZero();
@@ -146,13 +145,12 @@ class SequenceDetectorTest {
         feed(6, T0 + 10); // 1..5 missing
         Observation o = feed(3, T0 + 20);
 
-        assertThat(o.outcome()).isEqualTo(Outcome.LATE);
-        assertThat(o.verdict().filled()).isEqualTo(suspected(1, 5, T0 + 10));
+        assertThat(o.verdict()).isEqualTo(new Verdict.Late(suspected(1, 5, T0 + 10)));
         assertThat(state.missing()).containsExactly(suspected(1, 2, T0 + 10), suspected(4, 5, T0 + 10));
         assertThat(state.high()).isEqualTo(6);
 
-        assertThat(feed(1, T0 + 30).verdict().filled()).isEqualTo(suspected(1, 2, T0 + 10));
-        assertThat(feed(5, T0 + 40).verdict().filled()).isEqualTo(suspected(4, 5, T0 + 10));
+        assertThat(feed(1, T0 + 30).verdict()).isEqualTo(new Verdict.Late(suspected(1, 2, T0 + 10)));
+        assertThat(feed(5, T0 + 40).verdict()).isEqualTo(new Verdict.Late(suspected(4, 5, T0 + 10)));
         assertThat(state.missing()).containsExactly(suspected(2, 2, T0 + 10), suspected(4, 4, T0 + 10));
         feed(2, T0 + 50);
         feed(4, T0 + 60);
@@ -189,8 +187,7 @@ class SequenceDetectorTest {
 
         Observation o = feed(1, T0 + 500);
 
-        assertThat(o.outcome()).isEqualTo(Outcome.LATE);
-        assertThat(o.verdict().filled()).isEqualTo(lost);
+        assertThat(o.verdict()).isEqualTo(new Verdict.Late(lost));
         assertThat(state.missing()).isEmpty();
         assertThat(state.missingCount(true)).isZero();
         assertThat(feed(1, T0 + 510).outcome()).isEqualTo(Outcome.DUPLICATE);
@@ -203,8 +200,7 @@ class SequenceDetectorTest {
         }
         Observation o = feed(3, T0 + 10);
 
-        assertThat(o.outcome()).isEqualTo(Outcome.DUPLICATE);
-        assertThat(o.verdict().original()).isEqualTo(new Position(0, 3));
+        assertThat(o.verdict()).isEqualTo(new Verdict.Duplicate(new Position(0, 3)));
         assertThat(state.duplicates()).isEqualTo(1);
         assertThat(state.high()).isEqualTo(5);
         assertThat(state.missing()).isEmpty();
@@ -217,10 +213,9 @@ class SequenceDetectorTest {
         }
         Observation o = feed(2, T0 + 20); // only seqs 6..9 are remembered
 
-        assertThat(o.outcome()).isEqualTo(Outcome.DUPLICATE);
-        assertThat(o.verdict().original()).isNull();
+        assertThat(o.verdict()).isEqualTo(new Verdict.Duplicate(null));
         assertThat(state.duplicates()).isEqualTo(1);
-        assertThat(feed(6, T0 + 21).verdict().original()).isEqualTo(new Position(0, 6));
+        assertThat(feed(6, T0 + 21).verdict()).isEqualTo(new Verdict.Duplicate(new Position(0, 6)));
         assertThat(state.duplicates()).isEqualTo(2);
     }
 
@@ -260,8 +255,7 @@ class SequenceDetectorTest {
         // A seq from before the auditor joined is late, and neither a gap nor a duplicate.
         Observation older = detector.observe(state,
                 Arrival.of(499, new Position(2, 42), T0).withTakeFromFirstSeen(true));
-        assertThat(older.outcome()).isEqualTo(Outcome.LATE);
-        assertThat(older.verdict().filled()).isNull();
+        assertThat(older.verdict()).isEqualTo(new Verdict.Late(null));
         assertThat(state.missing()).isEmpty();
         assertThat(state.duplicates()).isZero();
     }
@@ -270,8 +264,7 @@ class SequenceDetectorTest {
     void streamFirstSeenAtNWhenAuditorWasThereFromStartReportsZeroToNMinusOneMissing() {
         Observation o = feed(7, T0);
 
-        assertThat(o.outcome()).isEqualTo(Outcome.OUT_OF_ORDER);
-        assertThat(o.verdict().opened()).isEqualTo(suspected(0, 6, T0));
+        assertThat(o.verdict()).isEqualTo(new Verdict.OutOfOrder(suspected(0, 6, T0)));
         assertThat(state.start()).isZero();
         assertThat(state.high()).isEqualTo(7);
         assertThat(state.missing()).containsExactly(suspected(0, 6, T0));
@@ -288,8 +281,7 @@ class SequenceDetectorTest {
         // high is 1: seq 1003 would reveal 2..1002 missing, one more than the cap of 1000.
         Observation o = detector.observe(state, Arrival.of(1_003, new Position(1, 99), T0 + 2));
 
-        assertThat(o.outcome()).isEqualTo(Outcome.INVALID);
-        assertThat(o.verdict().reason()).isEqualTo(SequenceDetector.SEQ_JUMP);
+        assertThat(o.verdict()).isEqualTo(new Verdict.Invalid(SequenceDetector.SEQ_JUMP));
         assertThat(state).usingRecursiveComparison().isEqualTo(before);
         assertThat(state.multiPartition()).isFalse();
         assertThat(state.lastActivity()).isEqualTo(T0 + 1);
@@ -297,8 +289,7 @@ class SequenceDetectorTest {
         // Exactly the cap is still a gap; later records audit normally.
         assertThat(feed(2, T0 + 3).outcome()).isEqualTo(Outcome.IN_ORDER);
         Observation atCap = feed(2 + 1_000 + 1, T0 + 4);
-        assertThat(atCap.outcome()).isEqualTo(Outcome.OUT_OF_ORDER);
-        assertThat(atCap.verdict().opened()).isEqualTo(suspected(3, 1_002, T0 + 4));
+        assertThat(atCap.verdict()).isEqualTo(new Verdict.OutOfOrder(suspected(3, 1_002, T0 + 4)));
         assertThat(feed(3, T0 + 5).outcome()).isEqualTo(Outcome.LATE);
     }
 
@@ -306,8 +297,7 @@ class SequenceDetectorTest {
     void firstSeqBeyondCapIsInvalidAndLeavesStreamNew() {
         Observation o = feed(1_001, T0);
 
-        assertThat(o.outcome()).isEqualTo(Outcome.INVALID);
-        assertThat(o.verdict().reason()).isEqualTo(SequenceDetector.SEQ_JUMP);
+        assertThat(o.verdict()).isEqualTo(new Verdict.Invalid(SequenceDetector.SEQ_JUMP));
         assertThat(state.isNew()).isTrue();
         assertThat(state.missing()).isEmpty();
         assertThat(feed(0, T0 + 1).outcome()).isEqualTo(Outcome.IN_ORDER);
@@ -354,7 +344,7 @@ class SequenceDetectorTest {
         assertThat(state.multiPartition()).isTrue();
         assertThat(state.home()).isEqualTo(3);
         Observation dup = detector.observe(state, Arrival.of(2, new Position(3, 12), T0));
-        assertThat(dup.verdict().original()).isEqualTo(new Position(5, 0));
+        assertThat(dup.verdict()).isEqualTo(new Verdict.Duplicate(new Position(5, 0)));
     }
 
     @Test
