@@ -23,8 +23,8 @@ public final class StreamState {
     private long duplicates;
     private long lastActivity;
     private final List<MissingRange> missing;
-    /** Seqs filled by replays, as disjoint ascending [from, to] pairs: an original arriving later is superseded. */
-    private final List<long[]> replayed = new ArrayList<>(0);
+    /** Seqs filled by replays, disjoint and ascending: an original arriving later is superseded. */
+    private final List<SeqRange> replayed = new ArrayList<>(0);
     private final RecentPositions recent;
 
     public StreamState() {
@@ -52,42 +52,40 @@ public final class StreamState {
     /** A deep copy, for working on during a batch. */
     public StreamState copy() {
         StreamState c = restore(home, multiPartition, start, high, duplicates, lastActivity, missing, recent);
-        replayed.forEach(r -> c.replayed.add(r.clone()));
+        c.replayed.addAll(replayed);
         return c;
     }
 
-    /** Seqs filled by replays, as [from, to] pairs, ascending; a copy. */
-    public List<long[]> replayed() {
-        List<long[]> out = new ArrayList<>(replayed.size());
-        replayed.forEach(r -> out.add(r.clone()));
-        return out;
+    /** Seqs filled by replays, ascending; unmodifiable. */
+    public List<SeqRange> replayed() {
+        return Collections.unmodifiableList(replayed);
     }
 
-    /** Whether any seq was filled by a replay (no copy made). */
+    /** Whether any seq was filled by a replay. */
     public boolean anyReplayed() {
         return !replayed.isEmpty();
     }
 
     /** Restores the replayed ranges read back from storage. */
-    public void restoreReplayed(List<long[]> ranges) {
+    public void restoreReplayed(List<SeqRange> ranges) {
         replayed.clear();
-        ranges.forEach(r -> replayed.add(r.clone()));
+        replayed.addAll(ranges);
     }
 
     void addReplayed(long seq, int cap) {
         int i = 0;
-        while (i < replayed.size() && replayed.get(i)[1] < seq - 1) {
+        while (i < replayed.size() && replayed.get(i).to() < seq - 1) {
             i++;
         }
-        if (i < replayed.size() && replayed.get(i)[0] <= seq + 1) {
-            long[] r = replayed.get(i);
-            r[0] = Math.min(r[0], seq);
-            r[1] = Math.max(r[1], seq);
-            if (i + 1 < replayed.size() && replayed.get(i + 1)[0] <= r[1] + 1) {
-                r[1] = Math.max(r[1], replayed.remove(i + 1)[1]);
+        if (i < replayed.size() && replayed.get(i).from() <= seq + 1) {
+            SeqRange r = replayed.get(i);
+            SeqRange grown = new SeqRange(Math.min(r.from(), seq), Math.max(r.to(), seq));
+            if (i + 1 < replayed.size() && replayed.get(i + 1).from() <= grown.to() + 1) {
+                grown = new SeqRange(grown.from(), Math.max(grown.to(), replayed.remove(i + 1).to()));
             }
+            replayed.set(i, grown);
         } else {
-            replayed.add(i, new long[] {seq, seq});
+            replayed.add(i, new SeqRange(seq, seq));
         }
         while (replayed.size() > cap) {
             replayed.remove(0);
@@ -97,14 +95,14 @@ public final class StreamState {
     /** Removes a seq from the replayed ranges; true if it was there. */
     boolean removeReplayed(long seq) {
         for (int i = 0; i < replayed.size(); i++) {
-            long[] r = replayed.get(i);
-            if (seq >= r[0] && seq <= r[1]) {
+            SeqRange r = replayed.get(i);
+            if (r.contains(seq)) {
                 replayed.remove(i);
-                if (seq < r[1]) {
-                    replayed.add(i, new long[] {seq + 1, r[1]});
+                if (seq < r.to()) {
+                    replayed.add(i, new SeqRange(seq + 1, r.to()));
                 }
-                if (seq > r[0]) {
-                    replayed.add(i, new long[] {r[0], seq - 1});
+                if (seq > r.from()) {
+                    replayed.add(i, new SeqRange(r.from(), seq - 1));
                 }
                 return true;
             }

@@ -159,7 +159,7 @@ final class BeaconPublisher implements AutoCloseable {
                 offset = Math.max(offset, s.maxOffset());
                 byte[] key = s.key() == null ? null : keySerializer.serialize(topic, s.key());
                 streams.add(new Beacons.Stream(key, s.epoch(), s.upTo(), s.partition() == BeaconStream.SPREAD,
-                        s.notSent(), s.causes()));
+                        s.notSent()));
             }
             String json = Beacons.json(producerId, topic, partition, offset, clock.getAsLong(), streams);
             return new Sending(snaps, producer.send(new ProducerRecord<>(settings.topic(), Beacons.key(topic,

@@ -31,8 +31,8 @@ final class BeaconStream {
     private long upTo = -1;
     /** Seqs above {@code upTo + 1} with an outcome: bit i is seq upTo + 2 + i. */
     private final BitSet doneAbove = new BitSet();
-    private final List<long[]> notSent = new ArrayList<>(0);
-    private final List<String> notSentCause = new ArrayList<>(0);
+    /** Ascending, disjoint; an adjacent range of the same cause is merged in. */
+    private final List<Beacons.NotSent> notSent = new ArrayList<>(0);
     private int partition = NO_PARTITION;
     private long maxOffset = -1;
     private boolean dirty;
@@ -111,27 +111,26 @@ final class BeaconStream {
     /** Adds a range in seq order (outcomes arrive in any order), merged with a neighbour of the same cause. */
     private void addNotSent(long from, long to, String cause) {
         int i = 0;
-        while (i < notSent.size() && notSent.get(i)[0] < from) {
+        while (i < notSent.size() && notSent.get(i).from() < from) {
             i++;
         }
-        if (i > 0 && notSent.get(i - 1)[1] + 1 == from && notSentCause.get(i - 1).equals(cause)) {
-            notSent.get(i - 1)[1] = to;
-            if (i < notSent.size() && to + 1 == notSent.get(i)[0] && notSentCause.get(i).equals(cause)) {
-                notSent.get(i - 1)[1] = notSent.remove(i)[1];
-                notSentCause.remove(i);
+        Beacons.NotSent before = i > 0 ? notSent.get(i - 1) : null;
+        Beacons.NotSent after = i < notSent.size() ? notSent.get(i) : null;
+        boolean joinsBefore = before != null && before.to() + 1 == from && before.cause().equals(cause);
+        boolean joinsAfter = after != null && to + 1 == after.from() && after.cause().equals(cause);
+        if (joinsBefore && joinsAfter) {
+            notSent.set(i - 1, new Beacons.NotSent(before.from(), after.to(), cause));
+            notSent.remove(i);
+        } else if (joinsBefore) {
+            notSent.set(i - 1, new Beacons.NotSent(before.from(), to, cause));
+        } else if (joinsAfter) {
+            notSent.set(i, new Beacons.NotSent(from, after.to(), cause));
+        } else {
+            notSent.add(i, new Beacons.NotSent(from, to, cause));
+            if (notSent.size() > MAX_NOT_SENT) {
+                notSent.remove(0);
+                dropped++;
             }
-            return;
-        }
-        if (i < notSent.size() && to + 1 == notSent.get(i)[0] && notSentCause.get(i).equals(cause)) {
-            notSent.get(i)[0] = from;
-            return;
-        }
-        notSent.add(i, new long[] {from, to});
-        notSentCause.add(i, cause);
-        if (notSent.size() > MAX_NOT_SENT) {
-            notSent.remove(0);
-            notSentCause.remove(0);
-            dropped++;
         }
     }
 
@@ -172,14 +171,11 @@ final class BeaconStream {
             return pending ? Snapshot.PENDING : null;
         }
         // Only what upTo covers: a failure above a seq still in flight is told once that seq has its outcome.
-        List<long[]> ranges = new ArrayList<>(notSent.size());
-        List<String> causes = new ArrayList<>(notSent.size());
-        for (int i = 0; i < notSent.size() && notSent.get(i)[1] <= upTo; i++) {
-            ranges.add(notSent.get(i).clone());
-            causes.add(notSentCause.get(i));
+        List<Beacons.NotSent> ranges = new ArrayList<>(notSent.size());
+        for (int i = 0; i < notSent.size() && notSent.get(i).to() <= upTo; i++) {
+            ranges.add(notSent.get(i));
         }
-        Snapshot s = new Snapshot(topic, key, epoch, upTo, partition, maxOffset, ranges, List.copyOf(causes),
-                pending);
+        Snapshot s = new Snapshot(topic, key, epoch, upTo, partition, maxOffset, List.copyOf(ranges), pending);
         dirty = false;
         queued = true; // until the beacon is sent (or, if it fails, told again)
         return s;
@@ -187,16 +183,8 @@ final class BeaconStream {
 
     /** A beacon holding {@code s} was sent: forget the not-sent ranges it told; dequeue if nothing is pending. */
     synchronized boolean told(Snapshot s) {
-        for (long[] r : s.notSent()) {
-            for (int i = 0; i < notSent.size(); i++) {
-                long[] mine = notSent.get(i);
-                if (mine[0] == r[0] && mine[1] == r[1]) {
-                    notSent.remove(i);
-                    notSentCause.remove(i);
-                    break;
-                }
-            }
-        }
+        // Exactly the ranges told (records: equal by value); ones added meanwhile may sort before them.
+        notSent.removeAll(s.notSent());
         queued = dirty || stamped > upTo;
         return queued;
     }
@@ -217,11 +205,11 @@ final class BeaconStream {
      * @param upTo every seq up to this one has an outcome
      * @param partition where its acknowledged records are; {@link #NO_PARTITION} or {@link #SPREAD}
      * @param maxOffset the highest offset acknowledged to it, -1 if none
-     * @param notSent ranges {from, to} that never reached the log, with {@code causes} at the same index
+     * @param notSent the ranges up to {@code upTo} that never reached the log, ascending
      * @param pending whether seqs above {@code upTo} have no outcome yet
      */
     record Snapshot(String topic, Object key, long epoch, long upTo, int partition, long maxOffset,
-            List<long[]> notSent, List<String> causes, boolean pending) {
-        static final Snapshot PENDING = new Snapshot(null, null, 0, -1, NO_PARTITION, -1, List.of(), List.of(), true);
+            List<Beacons.NotSent> notSent, boolean pending) {
+        static final Snapshot PENDING = new Snapshot(null, null, 0, -1, NO_PARTITION, -1, List.of(), true);
     }
 }

@@ -43,14 +43,17 @@ public final class Beacons {
         return (topic + "/" + partition).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Seqs {@code from..to} of a stream that never reached the log, and why: an exception class, or a word. */
+    public record NotSent(long from, long to, String cause) {
+    }
+
     /**
      * One stream of a beacon.
      *
      * @param key the record key's bytes, null for the null key
-     * @param notSent ranges {from, to} that never reached the log, each with its cause at the same index
+     * @param notSent ascending ranges that never reached the log, all within {@code upTo}
      */
-    public record Stream(byte[] key, long epoch, long upTo, boolean spread, List<long[]> notSent,
-            List<String> causes) {
+    public record Stream(byte[] key, long epoch, long upTo, boolean spread, List<NotSent> notSent) {
     }
 
     /** The JSON value of one beacon. */
@@ -78,9 +81,9 @@ public final class Beacons {
             if (!s.notSent().isEmpty()) {
                 b.append(",\"notSent\":[");
                 for (int j = 0; j < s.notSent().size(); j++) {
-                    long[] r = s.notSent().get(j);
-                    b.append(j == 0 ? "[" : ",[").append(r[0]).append(',').append(r[1]).append(',');
-                    string(b, s.causes().get(j));
+                    NotSent r = s.notSent().get(j);
+                    b.append(j == 0 ? "[" : ",[").append(r.from()).append(',').append(r.to()).append(',');
+                    string(b, r.cause());
                     b.append(']');
                 }
                 b.append(']');

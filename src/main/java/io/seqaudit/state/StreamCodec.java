@@ -4,6 +4,7 @@ import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.RecentPositions;
+import io.seqaudit.sequence.SeqRange;
 import io.seqaudit.sequence.StreamState;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public final class StreamCodec {
         }
         boolean recent = keepRecent && s.recent().size() > 0;
         ByteWriter out = new ByteWriter(32);
-        List<long[]> replayed = s.anyReplayed() ? s.replayed() : List.of();
+        List<SeqRange> replayed = s.anyReplayed() ? s.replayed() : List.of();
         boolean staged = false;
         for (MissingRange r : s.missing()) {
             staged |= r.stage() != LossStage.UNKNOWN;
@@ -89,10 +90,10 @@ public final class StreamCodec {
         if (!replayed.isEmpty()) {
             varint(out, replayed.size());
             long prevTo = 0;
-            for (long[] r : replayed) {
-                varint(out, r[0] - prevTo);
-                varint(out, r[1] - r[0]);
-                prevTo = r[1];
+            for (SeqRange r : replayed) {
+                varint(out, r.from() - prevTo);
+                varint(out, r.to() - r.from());
+                prevTo = r.to();
             }
         }
         return out.toByteArray();
@@ -154,12 +155,12 @@ public final class StreamCodec {
                 missing, recent);
         if ((flags & REPLAYED) != 0) {
             int nr = in.count();
-            List<long[]> replayed = new ArrayList<>(nr);
+            List<SeqRange> replayed = new ArrayList<>(nr);
             long prevTo = 0;
             for (int i = 0; i < nr; i++) {
                 long from = prevTo + in.varint();
                 long to = from + in.varint();
-                replayed.add(new long[] {from, to});
+                replayed.add(new SeqRange(from, to));
                 prevTo = to;
             }
             state.restoreReplayed(replayed);

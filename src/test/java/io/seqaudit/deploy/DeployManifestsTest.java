@@ -459,7 +459,8 @@ class DeployManifestsTest {
         assertThat(alerts).containsExactlyInAnyOrder("SeqauditMessagesLost", "SeqauditGapsSuspectedTooLong",
                 "SeqauditDuplicateRateHigh", "SeqauditAuditorLagging", "SeqauditAuditorNotConsuming",
                 "SeqauditAuditorDown", "SeqauditReplaysFailing", "SeqauditStateLost", "SeqauditLogTruncated", "SeqauditFailing",
-                "SeqauditRecordsNotAudited", "SeqauditUnreachable", "SeqauditTopicMissing", "SeqauditCoverageGap");
+                "SeqauditRecordsNotAudited", "SeqauditUnreachable", "SeqauditTopicMissing", "SeqauditCoverageGap",
+                "SeqauditInvalidBeacons");
     }
 
     /** Per alert, how many promtool evaluations expect it to fire [0] and not to fire [1]. */

@@ -27,7 +27,7 @@ class BeaconStreamTest {
         s.failed(2, "org.example.Boom");
         BeaconStream.Snapshot next = s.snapshot(10, UNSENT_AFTER);
         assertThat(next.upTo()).isEqualTo(3);
-        assertThat(next.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("2..2");
+        assertThat(next.notSent()).extracting(r -> r.from() + ".." + r.to()).containsExactly("2..2");
         assertThat(s.snapshot(20, UNSENT_AFTER)).as("nothing changed: nothing to tell, seqs 4..5 pending")
                 .isSameAs(BeaconStream.Snapshot.PENDING);
     }
@@ -44,8 +44,8 @@ class BeaconStreamTest {
         assertThat(early).as("not yet past the delivery timeout").isSameAs(BeaconStream.Snapshot.PENDING);
         BeaconStream.Snapshot late = s.snapshot(UNSENT_AFTER, UNSENT_AFTER);
         assertThat(late.upTo()).isEqualTo(3);
-        assertThat(late.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("1..3");
-        assertThat(late.causes()).containsExactly(Beacons.UNSENT);
+        assertThat(late.notSent()).extracting(r -> r.from() + ".." + r.to()).containsExactly("1..3");
+        assertThat(late.notSent()).extracting(Beacons.NotSent::cause).containsExactly(Beacons.UNSENT);
         assertThat(late.pending()).isFalse();
     }
 
@@ -82,8 +82,8 @@ class BeaconStreamTest {
         s.acknowledged(0, 0, 1);
         BeaconStream.Snapshot snap = s.snapshot(0, UNSENT_AFTER);
         assertThat(snap.upTo()).isEqualTo(7);
-        assertThat(snap.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("2..3", "4..4", "6..7");
-        assertThat(snap.causes()).containsExactly("a", "b", "a");
+        assertThat(snap.notSent()).extracting(r -> r.from() + ".." + r.to()).containsExactly("2..3", "4..4", "6..7");
+        assertThat(snap.notSent()).extracting(Beacons.NotSent::cause).containsExactly("a", "b", "a");
     }
 
     @Test
@@ -101,13 +101,13 @@ class BeaconStreamTest {
         s.acknowledged(1, 0, 2);
         BeaconStream.Snapshot second = s.snapshot(1, UNSENT_AFTER);
         assertThat(second.upTo()).isEqualTo(2);
-        assertThat(second.notSent()).extracting(r -> r[0] + ".." + r[1]).containsExactly("2..2");
+        assertThat(second.notSent()).extracting(r -> r.from() + ".." + r.to()).containsExactly("2..2");
     }
 
     @Test
     void theBeaconJsonIsTheDocumentedContract() {
         String json = Beacons.json("p\"1", "orders", 3, 42, 7, List.of(new Beacons.Stream(new byte[] {'k'}, 9, 5,
-                false, List.of(new long[] {4, 5}), List.of("unsent"))));
+                false, List.of(new Beacons.NotSent(4, 5, "unsent")))));
         assertThat(json).isEqualTo("{\"v\":1,\"producer\":\"p\\\"1\",\"topic\":\"orders\",\"partition\":3,"
                 + "\"offset\":42,\"at\":7,\"streams\":[{\"keyBase64\":\"aw==\",\"epoch\":9,\"upTo\":5,"
                 + "\"notSent\":[[4,5,\"unsent\"]]}]}");
