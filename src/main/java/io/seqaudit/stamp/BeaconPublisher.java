@@ -110,6 +110,11 @@ final class BeaconPublisher implements AutoCloseable {
 
     /** Takes every queued stream, sends what changed, and queues again what is still pending. */
     synchronized void tell() {
+        tell(false);
+    }
+
+    /** @param force tell busy streams too (the producer closes: this is the last beacon) */
+    private synchronized void tell(boolean force) {
         long now = clock.getAsLong();
         List<BeaconStream> taken = new ArrayList<>();
         for (BeaconStream s; (s = queue.poll()) != null;) {
@@ -119,7 +124,7 @@ final class BeaconPublisher implements AutoCloseable {
         Map<BeaconStream.Snapshot, BeaconStream> owners = new java.util.IdentityHashMap<>();
         List<BeaconStream> requeue = new ArrayList<>();
         for (BeaconStream s : taken) {
-            BeaconStream.Snapshot snap = s.snapshot(now, settings.unsentAfter().toMillis());
+            BeaconStream.Snapshot snap = s.snapshot(now, settings.unsentAfter().toMillis(), force);
             if (snap == null) {
                 continue;
             }
@@ -223,7 +228,7 @@ final class BeaconPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            tell();
+            tell(true);
         } catch (RuntimeException e) {
             failed(e);
         } finally {

@@ -37,6 +37,8 @@ final class BeaconStream {
     private long maxOffset = -1;
     private boolean dirty;
     private boolean queued;
+    /** A seq was stamped since the beacon thread last looked: the stream is busy, its later seqs tell its gaps. */
+    private boolean stampedSinceLook;
     /** Every seq up to {@code mark} was stamped before {@code markAt}: unresolved at the next look, it was unsent. */
     private long mark = -1;
     private long markAt;
@@ -51,7 +53,12 @@ final class BeaconStream {
     /** A seq was stamped; true if the stream should be queued for the beacon thread (it was not). */
     synchronized boolean stamped(long seq) {
         stamped = Math.max(stamped, seq);
-        return queue();
+        stampedSinceLook = true;
+        if (queued) {
+            return false;
+        }
+        queued = true;
+        return true;
     }
 
     /** A broker acknowledged {@code seq} at {@code offset} of {@code partition}. */
@@ -139,9 +146,15 @@ final class BeaconStream {
      * least {@code unsentAfter} ms ago and still without an outcome are taken as never sent: the producer gives
      * every record it was handed an outcome within its {@code delivery.timeout.ms}.
      *
-     * @param requeue whether the stream stays queued (some seqs have no outcome yet, or nothing could be told)
+     * <p>A busy stream (a seq stamped since the last look) is told only what never reached the log: while later
+     * seqs keep coming, they reveal its gaps to the auditor anyway. Its {@code upTo} is told once it goes quiet
+     * (the tail, which nothing else reveals), or when {@code force} (the producer closes). This keeps beacons to
+     * a few per stream rather than one per stream and interval.
+     *
+     * @return what to tell; {@link Snapshot#PENDING} to look again next time; null when the stream can leave the
+     *         queue (nothing to tell, nothing pending)
      */
-    synchronized Snapshot snapshot(long now, long unsentAfter) {
+    synchronized Snapshot snapshot(long now, long unsentAfter, boolean force) {
         if (stamped > upTo && mark > upTo && now - markAt >= unsentAfter) {
             long s = upTo + 1;
             while (s <= mark) {
@@ -174,6 +187,12 @@ final class BeaconStream {
         List<Beacons.NotSent> ranges = new ArrayList<>(notSent.size());
         for (int i = 0; i < notSent.size() && notSent.get(i).to() <= upTo; i++) {
             ranges.add(notSent.get(i));
+        }
+        boolean busy = stampedSinceLook;
+        stampedSinceLook = false;
+        if (busy && ranges.isEmpty() && !force) {
+            queued = true;
+            return Snapshot.PENDING; // still dirty: told once quiet
         }
         Snapshot s = new Snapshot(topic, key, epoch, upTo, partition, maxOffset, List.copyOf(ranges), pending);
         dirty = false;
