@@ -38,6 +38,8 @@ final class BeaconReader implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BeaconReader.class);
     private static final long REFRESH_MS = 5_000;
+    /** Longest time one loop step spends reading beacons. */
+    private static final long STEP_BUDGET_NANOS = 50_000_000;
 
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -63,6 +65,7 @@ final class BeaconReader implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG, "seqaudit") + "-beacons");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.beaconTopic = beaconTopic;
         this.store = store;
@@ -82,12 +85,23 @@ final class BeaconReader implements AutoCloseable {
         if (consumer.assignment().isEmpty()) {
             return;
         }
-        for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ZERO)) {
-            take(rec);
-        }
+        // A backlog (a new auditor on a beacon topic with days of beacons) is read in bounded slices per step, so
+        // the audit loop keeps its pace, yet far faster than one poll per step would.
+        long until = System.nanoTime() + STEP_BUDGET_NANOS;
+        int n;
+        do {
+            n = 0;
+            for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ZERO)) {
+                take(rec);
+                n++;
+            }
+        } while (n > 0 && System.nanoTime() < until);
     }
 
     private void take(ConsumerRecord<byte[], byte[]> rec) {
+        if (!mayConcernUs(rec.key())) {
+            return;
+        }
         Beacon b;
         try {
             b = Beacon.parse(rec.value(), rec.partition(), rec.offset());
@@ -110,6 +124,28 @@ final class BeaconReader implements AutoCloseable {
         }
         marks.put(rec.partition(), rec.offset() + 1);
         waiting.computeIfAbsent(target, t -> new ArrayDeque<>()).add(b);
+    }
+
+    /**
+     * Whether a beacon may be about a partition this instance owns, judged from its key alone (the contract's
+     * {@code <topic>/<partition>}) so that beacons about other topics and partitions are skipped without parsing
+     * their JSON. A beacon without such a key (it is informative) is parsed.
+     */
+    private boolean mayConcernUs(byte[] key) {
+        if (key == null) {
+            return true;
+        }
+        String k = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+        int slash = k.lastIndexOf('/');
+        if (slash <= 0) {
+            return true;
+        }
+        try {
+            int partition = Integer.parseInt(k.substring(slash + 1));
+            return owned.contains(new TopicPartition(k.substring(0, slash), Math.max(0, partition)));
+        } catch (NumberFormatException e) {
+            return true;
+        }
     }
 
     /**

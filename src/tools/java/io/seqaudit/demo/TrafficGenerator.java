@@ -101,8 +101,11 @@ public final class TrafficGenerator {
         long expected = before + plan.keys() * (long) plan.perKey() - plan.total(FaultPlan.Fate.LOST)
                 + (long) (TAIL.keys() + 1) * TAIL.perKey() - TAIL.lost().size()
                 + plan.total(FaultPlan.Fate.DUPLICATED) + unstamped + malformed + (txn == null ? 0 : txn.committed());
+        // The tails are found through beacons, applied once the auditor has read past them: wait for them too.
+        Set<String> tails = TAIL.lost();
         boolean settled = waitFor(() -> report.audited() >= expected
-                && report.summary().path("suspected").asLong() == 0, grace.toMillis() * 3 + 60_000);
+                && report.summary().path("suspected").asLong() == 0
+                && report.gapSeqs("lost").containsAll(tails), grace.toMillis() * 3 + 60_000);
         if (!settled) {
             System.out.println("The service did not settle in time: the table shows where it stands.");
         }
