@@ -7,11 +7,10 @@ import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
-import io.seqaudit.state.FieldKey;
+import io.seqaudit.state.GapId;
 import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.GapState;
 import io.seqaudit.state.StateReader;
-import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -140,7 +139,7 @@ public class AuditReader {
             slice.replays().stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
                     .forEach(g -> candidates.putIfAbsent(g.id(), g)); // an open gap of that id shows its replay
             if (slice.more()) {
-                String last = slice.last().substring(0, slice.last().lastIndexOf('-'));
+                String last = GapId.gapOfReplay(slice.last());
                 boundary = boundary == null || last.compareTo(boundary) < 0 ? last : boundary;
             }
         }
@@ -157,9 +156,9 @@ public class AuditReader {
         return new Page<>(items, last == null ? null : Page.encode(last));
     }
 
-    /** {@code topic.streamId.} of a gap or replay id {@code topic.streamId.from[-to]}. */
+    /** {@code topic.streamId.} of a gap or replay id {@code topic.streamId.from[-to]} (ids stored by us: well formed). */
     private static String streamPrefix(String id) {
-        return id.substring(0, id.lastIndexOf('.') + 1);
+        return GapId.parse(id).streamPrefix();
     }
 
     private static GapView view(GapRecord g) {
@@ -215,17 +214,8 @@ public class AuditReader {
 
     /** Every stream of one key (null: the null key) in a topic, one per producer epoch. */
     public List<StreamView> streams(String topic, byte[] key) {
-        byte[] keyHash = StreamRef.keyHash(key);
-        Map<FieldKey, String> pes = reader.producerEpochs(topic);
-        Map<FieldKey, String> byField = new LinkedHashMap<>();
-        pes.forEach((pe, text) -> byField.put(new FieldKey(StreamRef.field(keyHash, pe.bytes())), text));
         List<StreamView> out = new ArrayList<>();
-        reader.streams(topic, new ArrayList<>(byField.keySet())).forEach((field, blob) -> {
-            String pe = byField.get(field);
-            int space = pe.indexOf(' ');
-            StreamRef ref = new StreamRef(topic, key, pe.substring(space + 1), Long.parseLong(pe.substring(0, space)));
-            out.add(view(ref, StreamCodec.decode(topic, blob).state()));
-        });
+        reader.streamsOfKey(topic, key).forEach(s -> out.add(view(s.ref(), s.state())));
         out.sort(Comparator.comparing(StreamView::producer).thenComparingLong(StreamView::epoch));
         return out;
     }

@@ -1,5 +1,6 @@
 package io.seqaudit.api;
 
+import io.seqaudit.state.GapId;
 import io.seqaudit.state.GapRecord;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.seqaudit.api.security.Roles;
@@ -105,11 +106,11 @@ public class ReplayResource {
     @GET
     @Path("/{id}")
     public ReplayView get(@PathParam("id") String id) {
-        String[] parts = StreamRef.splitId(id);
-        if (parts == null || !config.topics().contains(parts[0])) {
+        GapId parsed = GapId.parse(id);
+        if (parsed == null || !config.topics().contains(parsed.topic())) {
             throw new NotFoundException();
         }
-        return replays.get(parts[0], id).orElseThrow(NotFoundException::new);
+        return replays.get(parsed.topic(), id).orElseThrow(NotFoundException::new);
     }
 
     /**
@@ -188,11 +189,11 @@ public class ReplayResource {
                 || b.toSeq() != null || b.producer() != null || b.epoch() != null) {
             throw new BadRequestException("gapId", "give either gapId alone, or a stream and a range");
         }
-        String[] parts = StreamRef.splitId(b.gapId());
-        if (parts == null || !config.topics().contains(parts[0])) {
+        GapId parsed = GapId.parse(b.gapId());
+        if (parsed == null || !config.topics().contains(parsed.topic())) {
             throw new BadRequestException("gapId", "not a gap id of an audited topic");
         }
-        GapRecord g = work.gapOf(parts[0], b.gapId());
+        GapRecord g = work.gapOf(parsed.topic(), b.gapId());
         if (g == null) {
             throw new BadRequestException("gapId", "no open gap with this id");
         }

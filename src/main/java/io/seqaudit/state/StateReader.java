@@ -1,5 +1,6 @@
 package io.seqaudit.state;
 
+import io.seqaudit.sequence.StreamState;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -98,13 +99,36 @@ public class StateReader {
 
     /** One open gap by its id, or null (also for an id that is not a gap id of this topic). */
     public GapRecord gap(String topic, String gapId) {
-        String[] parts = StreamRef.splitId(gapId);
-        if (parts == null || !parts[0].equals(topic)) {
+        GapId id = GapId.parse(gapId);
+        if (id == null || !id.topic().equals(topic)) {
             return null;
         }
         TopicLayout layout = layout(topic);
-        String json = store.hashGet(layout.shard(layout.shardOf(StreamRef.fieldOf(parts[1]))).gaps(), gapId);
+        String json = store.hashGet(layout.shard(layout.shardOf(id.field())).gaps(), gapId);
         return json == null ? null : GapRecord.fromJson(json);
+    }
+
+    /** A stream as stored: its identity and its state. */
+    public record StoredStream(StreamRef ref, StreamState state) {
+    }
+
+    /**
+     * Every stream of one key (null: the null key) in a topic, one per producer epoch that ever wrote to the topic:
+     * the key's field is computed for each producer epoch of the topic's dictionary, and the blobs found decoded.
+     */
+    public List<StoredStream> streamsOfKey(String topic, byte[] key) {
+        byte[] keyHash = StreamRef.keyHash(key);
+        Map<FieldKey, String> byField = new java.util.LinkedHashMap<>();
+        producerEpochs(topic).forEach((pe, text) -> byField.put(new FieldKey(StreamRef.field(keyHash, pe.bytes())),
+                text));
+        List<StoredStream> out = new ArrayList<>();
+        streams(topic, new ArrayList<>(byField.keySet())).forEach((field, blob) -> {
+            String pe = byField.get(field); // "<epoch> <producer>", as the checkpoint writes it
+            int space = pe.indexOf(' ');
+            StreamRef ref = new StreamRef(topic, key, pe.substring(space + 1), Long.parseLong(pe.substring(0, space)));
+            out.add(new StoredStream(ref, StreamCodec.decode(topic, blob).state()));
+        });
+        return out;
     }
 
     /** Every duplicate a topic keeps (each shard its newest {@code seqaudit.state.duplicates-kept}). */

@@ -116,23 +116,6 @@ public final class StreamRef {
     /** Length of {@link #id()}: 20 bytes in unpadded Base64url. */
     public static final int ID_LENGTH = 27;
 
-    /**
-     * Splits a gap or replay id into topic, stream id and the last part (a seq, or a range), or returns null if
-     * it is not shaped like one.
-     */
-    public static String[] splitId(String id) {
-        int last = id == null ? -1 : id.lastIndexOf('.');
-        if (last < ID_LENGTH + 2 || id.charAt(last - ID_LENGTH - 1) != '.') {
-            return null;
-        }
-        String topic = id.substring(0, last - ID_LENGTH - 1);
-        String stream = id.substring(last - ID_LENGTH, last);
-        if (!topic.matches("[A-Za-z0-9._-]{1,249}") || !stream.matches("[A-Za-z0-9_-]{27}")) {
-            return null;
-        }
-        return new String[] {topic, stream, id.substring(last + 1)};
-    }
-
     /** The stream field of a stream id. */
     public static byte[] fieldOf(String streamId) {
         return Base64.getUrlDecoder().decode(streamId);
