@@ -80,7 +80,7 @@ public class AuditorService {
         BeaconReader beacons = a.beacons() ? new BeaconReader(consumerProperties(), a.beaconTopic(), store, metrics,
                 this.auditors) : null;
         loop = new AuditLoop(consumer, beacons, endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
-                metrics, reachability, a.tick(), a.retryBackoff(), "latest".equals(a.startFrom()));
+                metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST);
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
         LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());

@@ -35,6 +35,14 @@ public interface SeqauditConfig {
     /** The REST API under {@code /api/v1}: who may call it and how often. */
     Api api();
 
+    /** Where a partition without a stored audit offset starts. */
+    enum StartFrom {
+        /** From the partition's first record: every stream is seen from its start, where the log still holds it. */
+        EARLIEST,
+        /** From the records written after the auditor started: streams already running are joined late. */
+        LATEST
+    }
+
     /** Settings of the auditor consumer. */
     interface Audit {
 
@@ -51,7 +59,7 @@ public interface SeqauditConfig {
          * Starting later than offset 0 means streams may be joined late. Default earliest.
          */
         @WithDefault("earliest")
-        String startFrom();
+        StartFrom startFrom();
 
         /** The most records one poll returns (one atomic Redis step per topic per poll). Default 5000. */
         @WithDefault("5000")

@@ -32,4 +32,20 @@ class SeqauditConfigValidationTest {
                 .withConverter(Duration.class, 200, new DurationConverter()).withValidator(validator).build())
                 .hasMessageContaining("seqaudit.grace").hasMessageContaining("must not be negative");
     }
+
+    @Test
+    void aStartFromThatIsNeitherEarliestNorLatestFailsNamingTheProperty() {
+        // A typo used to mean "earliest" silently: now the service does not start.
+        assertThatThrownBy(() -> new SmallRyeConfigBuilder().withMapping(SeqauditConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("seqaudit.audit.start-from", "lastest",
+                        "seqaudit.topics", "t"), "test", 500))
+                .withConverter(Duration.class, 200, new DurationConverter()).build())
+                .hasMessageContaining("seqaudit.audit.start-from");
+        SeqauditConfig ok = new SmallRyeConfigBuilder().withMapping(SeqauditConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("seqaudit.audit.start-from", "latest",
+                        "seqaudit.topics", "t"), "test", 500))
+                .withConverter(Duration.class, 200, new DurationConverter()).build()
+                .getConfigMapping(SeqauditConfig.class);
+        org.assertj.core.api.Assertions.assertThat(ok.audit().startFrom()).isEqualTo(SeqauditConfig.StartFrom.LATEST);
+    }
 }
