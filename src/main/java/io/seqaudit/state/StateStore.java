@@ -322,11 +322,23 @@ public class StateStore {
         }
     }
 
+    /**
+     * One array holding every argument: the client then wraps it as is, where adding them one by one grew its
+     * argument list again and again (a checkpoint carries about 4 arguments per stream written; the growth was
+     * 6 % of the auditor thread's allocation in a benchmark profile).
+     */
     private static Request script(Command cmd, String shaOrText, List<String> keys, List<byte[]> args) {
-        Request req = Request.cmd(cmd).arg(shaOrText).arg(keys.size());
-        keys.forEach(req::arg);
-        args.forEach(req::arg);
-        return req;
+        Object[] all = new Object[2 + keys.size() + args.size()];
+        all[0] = shaOrText;
+        all[1] = keys.size();
+        int i = 2;
+        for (String k : keys) {
+            all[i++] = k;
+        }
+        for (byte[] a : args) {
+            all[i++] = a;
+        }
+        return Request.cmd(cmd, all);
     }
 
     private static byte[] bytes(String s) {
