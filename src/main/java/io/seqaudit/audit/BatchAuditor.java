@@ -89,7 +89,7 @@ final class BatchAuditor {
         }
         state.beacons.forEach((p, list) -> list.forEach(b -> applyBeacon(b, p, work, cps)));
         if (records.isEmpty()) {
-            upkeep.compactIdle(work, books, p -> progressOf(work, p));
+            upkeep.compactIdle(work, books, p -> progressOf(work, p), now);
             upkeep.sweep(work, books, p -> progressOf(work, p), now);
         }
         promote(work);
