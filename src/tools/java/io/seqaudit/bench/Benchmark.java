@@ -54,8 +54,9 @@ public final class Benchmark {
         Children.pidFile(o.logDir().resolve(o.runId() + ".pids"));
         String machine = Report.machine();
         System.out.println("seqaudit benchmark " + o.runId() + " on " + machine);
-        System.out.printf("sizes: %,d records, %,d keys, %d-byte values, %d rounds, %,d stamping records, %d gaps%n",
-                o.records(), o.keys(), o.valueBytes(), o.rounds(), o.stampRecords(), o.gaps());
+        System.out.printf("sizes: %,d records, %,d keys, %d-byte values, %d rounds, %,d stamping records, %d gaps; "
+                + "service idle-after %s%n", o.records(), o.keys(), o.valueBytes(), o.rounds(), o.stampRecords(),
+                o.gaps(), o.idleAfter());
         long t0 = System.nanoTime();
         int status = 0;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", o.bootstrap()))) {

@@ -54,7 +54,7 @@ final class Service implements AutoCloseable {
         env.put("SEQAUDIT_TOPICS", topic);
         env.put("SEQAUDIT_STATE_PREFIX", prefix);
         env.put("SEQAUDIT_AUDIT_GROUP_ID", prefix);
-        env.put("SEQAUDIT_STATE_IDLE_AFTER", "2s");
+        env.put("SEQAUDIT_STATE_IDLE_AFTER", o.idleAfter());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("KAFKA_BOOTSTRAP_SERVERS", o.bootstrap());
         env.put("QUARKUS_REDIS_HOSTS", "redis://" + o.redisHost() + ":" + o.redisPort());
