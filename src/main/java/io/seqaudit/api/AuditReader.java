@@ -12,6 +12,7 @@ import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.GapState;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TotalField;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,30 +69,31 @@ public class AuditReader {
     }
 
     private SummaryView topicSummary(String topic) {
-        Map<String, Long> totals = reader.totals(topic);
+        Map<TotalField, Long> totals = reader.totals(topic);
         Map<String, Long> records = zeroOutcomes();
         Map<String, Long> invalid = new LinkedHashMap<>();
         Map<String, Long> uncovered = new LinkedHashMap<>();
         Map<String, Long> lostByStage = zeroStages();
-        totals.forEach((name, v) -> {
-            if (name.startsWith("records:")) {
-                records.put(name.substring(8), v);
-            } else if (name.startsWith("invalid:")) {
-                invalid.put(name.substring(8), v);
-            } else if (name.startsWith("uncovered:")) {
-                uncovered.put(name.substring(10), v);
-            } else if (name.startsWith("lost:")) {
-                lostByStage.put(name.substring(5), v);
+        totals.forEach((total, v) -> {
+            if (total instanceof TotalField.Records r) {
+                records.put(r.outcome().tag(), v);
+            } else if (total instanceof TotalField.Invalid i) {
+                invalid.put(i.reason(), v);
+            } else if (total instanceof TotalField.Uncovered u) {
+                uncovered.put(u.reason().tag(), v);
+            } else if (total instanceof TotalField.Lost l) {
+                lostByStage.put(l.stage().tag(), v);
             }
         });
-        long lostTotal = totals.getOrDefault("lost_total", 0L);
+        long lostTotal = totals.getOrDefault(TotalField.Fixed.LOST_TOTAL, 0L);
         // State written before losses had a stage counted only the total: the rest is of no known stage.
         long staged = lostByStage.values().stream().mapToLong(Long::longValue).sum();
         lostByStage.merge(LossStage.UNKNOWN.tag(), Math.max(0, lostTotal - staged), Long::sum);
-        return new SummaryView(records, invalid, uncovered, totals.getOrDefault("missing:suspected", 0L),
-                totals.getOrDefault("missing:lost", 0L), lostTotal, lostByStage,
-                totals.getOrDefault("aborted_total", 0L),
-                totals.getOrDefault("streams", 0L), null);
+        return new SummaryView(records, invalid, uncovered,
+                totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L),
+                totals.getOrDefault(TotalField.Fixed.MISSING_LOST, 0L), lostTotal, lostByStage,
+                totals.getOrDefault(TotalField.Fixed.ABORTED_TOTAL, 0L),
+                totals.getOrDefault(TotalField.Fixed.STREAMS, 0L), null);
     }
 
     private static Map<String, Long> zeroStages() {

@@ -15,6 +15,7 @@ import io.seqaudit.state.Journal;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
 import io.seqaudit.state.TopicLayout;
+import io.seqaudit.state.TotalField;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -224,7 +225,7 @@ final class BatchAuditor {
             work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
         }
         if (o.forgotten() != null) {
-            cps.get(shard).add("forgotten", o.forgotten().size());
+            cps.get(shard).add(TotalField.Fixed.FORGOTTEN, o.forgotten().size());
         }
     }
 
@@ -255,7 +256,7 @@ final class BatchAuditor {
                     || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
             if (detector.claim(t.state, s.claim(), partition, at, !spread, takeFromFirstSeen) < 0) {
                 // A claim beyond the jump cap changes nothing; counted in the totals, not as a record.
-                cps.get(shard).add("invalid_beacons:" + SequenceDetector.SEQ_JUMP, 1);
+                cps.get(shard).add(TotalField.invalidBeacons(SequenceDetector.SEQ_JUMP), 1);
             }
         }
     }

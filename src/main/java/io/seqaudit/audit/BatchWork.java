@@ -13,6 +13,7 @@ import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.Journal;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TotalField;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -192,8 +193,8 @@ final class BatchWork {
                     && !t.state.multiPartition() && owned.test(t.state.home());
             if (t.expire) {
                 write(cp, t, single, null);
-                cp.add("streams", -1);
-                cp.add("expired", 1);
+                cp.add(TotalField.Fixed.STREAMS, -1);
+                cp.add(TotalField.Fixed.EXPIRED, 1);
                 cp.expiredProducerEpoch(StreamRef.producerEpochPart(t.field.bytes()), t.state.lastActivity());
                 continue;
             }
@@ -209,20 +210,20 @@ final class BatchWork {
             t.compacted = !keepRecent;
             write(cp, t, single, next);
             if (t.expected == null) {
-                cp.add("streams", 1);
+                cp.add(TotalField.Fixed.STREAMS, 1);
             }
             writeGaps(cp, t);
         }
         counts.forEach((shard, c) -> {
             Checkpoint cp = shards.get(shard);
-            c.outcomes().forEach((o, n) -> cp.add("records:" + o.tag(), n));
-            c.invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
-            c.uncovered.forEach((r, n) -> cp.add("uncovered:" + r.tag(), n));
+            c.outcomes().forEach((o, n) -> cp.add(TotalField.records(o), n));
+            c.invalidReasons.forEach((r, n) -> cp.add(TotalField.invalid(r), n));
+            c.uncovered.forEach((r, n) -> cp.add(TotalField.uncovered(r), n));
             c.lostSeqs.forEach((st, n) -> {
-                cp.add("lost_total", n);
-                cp.add("lost:" + st.tag(), n);
+                cp.add(TotalField.Fixed.LOST_TOTAL, n);
+                cp.add(TotalField.lost(st), n);
             });
-            cp.add("aborted_total", c.abortedSeqs);
+            cp.add(TotalField.Fixed.ABORTED_TOTAL, c.abortedSeqs);
         });
     }
 
@@ -283,8 +284,8 @@ final class BatchWork {
         }
         long suspectedBefore = count(oldRanges, false);
         long lostBefore = count(oldRanges, true);
-        cp.add("missing:suspected", t.state.missingCount(false) - suspectedBefore);
-        cp.add("missing:lost", t.state.missingCount(true) - lostBefore);
+        cp.add(TotalField.Fixed.MISSING_SUSPECTED, t.state.missingCount(false) - suspectedBefore);
+        cp.add(TotalField.Fixed.MISSING_LOST, t.state.missingCount(true) - lostBefore);
         boolean wasOpen = suspectedBefore > 0;
         boolean isOpen = t.state.missingCount(false) > 0;
         if (isOpen && !wasOpen) {

@@ -7,6 +7,7 @@ import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.Journal;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TotalField;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -112,7 +113,7 @@ final class TruncationHandler {
                 work.writeStreams(cps, home -> Long.MIN_VALUE, state.books::containsKey);
             }
             if (s == 0) {
-                cp.deleteMeta(marker).add("truncations", 1).add("truncated_records", to - from);
+                cp.deleteMeta(marker).add(TotalField.Fixed.TRUNCATIONS, 1).add(TotalField.Fixed.TRUNCATED_RECORDS, to - from);
             }
             Checkpoint.Result r = store.apply(cp);
             if (!r.applied()) {

@@ -33,7 +33,7 @@ public final class Checkpoint {
     private final List<StreamWrite> streams = new ArrayList<>();
     private final Map<String, String> gaps = new LinkedHashMap<>();
     private final Map<FieldKey, Integer> open = new LinkedHashMap<>();
-    private final Map<String, Long> totals = new LinkedHashMap<>();
+    private final Map<TotalField, Long> totals = new LinkedHashMap<>();
     private final List<String> duplicates = new ArrayList<>();
     private final List<ProducerEpoch> producerEpochs = new ArrayList<>();
     private final Map<FieldKey, Long> expired = new LinkedHashMap<>();
@@ -100,7 +100,8 @@ public final class Checkpoint {
         return this;
     }
 
-    public Checkpoint add(String total, long delta) {
+    /** Adds {@code delta} to a counter of the shard's totals (nothing for 0). */
+    public Checkpoint add(TotalField total, long delta) {
         if (delta != 0) {
             totals.merge(total, delta, Long::sum);
         }
@@ -172,8 +173,8 @@ public final class Checkpoint {
             a.add(home < 0 ? EMPTY : text(home));
         });
         a.add(text(totals.size()));
-        totals.forEach((name, delta) -> {
-            a.add(text(name));
+        totals.forEach((total, delta) -> {
+            a.add(text(total.field()));
             a.add(text(delta));
         });
         a.add(text(duplicatesKept));

@@ -30,12 +30,12 @@ public class StateReader {
         return store.layout(topic);
     }
 
-    /** Counter name → total, over every shard. */
-    public Map<String, Long> totals(String topic) {
-        Map<String, Long> out = new LinkedHashMap<>();
+    /** Counter → total, over every shard; a field this build does not know is left out ({@link TotalField#parse}). */
+    public Map<TotalField, Long> totals(String topic) {
+        Map<TotalField, Long> out = new LinkedHashMap<>();
         for (TopicKeys shard : layout(topic).all()) {
-            store.scan(shard.totals(), (f, v) -> out.merge(text(f), Long.parseLong(text(v)), Long::sum),
-                    Integer.MAX_VALUE);
+            store.scan(shard.totals(), (f, v) -> TotalField.parse(text(f))
+                    .ifPresent(total -> out.merge(total, Long.parseLong(text(v)), Long::sum)), Integer.MAX_VALUE);
         }
         return out;
     }
