@@ -12,6 +12,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import io.seqaudit.api.GapView;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -78,6 +79,24 @@ class OpenApiAnswersTest {
         check(doc, "get", "/api/v1/replays", asViewer().get("/api/v1/replays" + t), 200);
         check(doc, "post", "/api/v1/replays", asOperator().contentType("application/json").body("[]")
                 .post("/api/v1/replays"), 400);
+    }
+
+    @Test
+    void theGapStateIsDocumentedAsTheTagsTheApiWritesAndAccepts() throws Exception {
+        JsonNode doc = JSON.readTree(RestAssured.given().accept("application/json").get("/q/openapi?format=json")
+                .then().statusCode(200).extract().asString());
+        List<String> tags = java.util.Arrays.stream(GapView.State.values()).map(GapView.State::tag).toList();
+        JsonNode filter = null;
+        for (JsonNode p : doc.path("paths").path("/api/v1/gaps").path("get").path("parameters")) {
+            if (p.path("name").asText().equals("state")) {
+                filter = resolve(doc, p.path("schema"));
+            }
+        }
+        assertThat(filter).as("the state filter of GET /api/v1/gaps").isNotNull();
+        assertThat(JSON.convertValue(filter.path("enum"), List.class)).as("the filter").isEqualTo(tags);
+        JsonNode field = resolve(doc, resolve(doc, doc.path("components").path("schemas").path("GapView"))
+                .path("properties").path("state"));
+        assertThat(JSON.convertValue(field.path("enum"), List.class)).as("GapView.state").isEqualTo(tags);
     }
 
     /** The answer's status is declared for the operation, and its body has no field the schema does not name. */
