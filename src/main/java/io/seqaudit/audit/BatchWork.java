@@ -33,12 +33,13 @@ import java.util.function.IntToLongFunction;
 final class BatchWork {
 
     /**
-     * A stream touched by this batch. {@code state} is the cached state itself, changed in place (no copy per
-     * batch: on the hot path); what the checkpoint needs of the state before the batch is kept aside. A batch
+     * A stream this batch touched: its working state and what Redis held of it before the batch (the checkpoint's
+     * expected blob, its missing ranges before). {@code state} is the cached state itself, changed in place (no
+     * copy per batch: on the hot path); what the checkpoint needs of the state before the batch is kept aside. A batch
      * that Redis refuses is never built upon: the auditor either re-reads from the stored offsets (which reloads
      * the cache) or {@link #rollback rolls back} the touched streams to their cached blobs before retrying.
      */
-    static final class Touched {
+    static final class StreamInBatch {
         final FieldKey field;
         final int shard;
         /** The blob Redis holds as far as the cache knows (the compare-and-set's expected value), null if none. */
@@ -56,7 +57,7 @@ final class BatchWork {
         /** Delete the stream: idle for longer than the expiry time, without missing seqs. */
         boolean expire;
 
-        Touched(FieldKey field, int shard, StreamCache.Entry cached) {
+        StreamInBatch(FieldKey field, int shard, StreamCache.Entry cached) {
             this.field = field;
             this.shard = shard;
             this.existed = cached != null;
@@ -97,7 +98,7 @@ final class BatchWork {
         }
     }
 
-    final Map<FieldKey, Touched> touched = new LinkedHashMap<>();
+    final Map<FieldKey, StreamInBatch> touched = new LinkedHashMap<>();
     final Map<Integer, ShardCounts> counts = new HashMap<>();
     final Map<Integer, Long> progress = new HashMap<>();
     /** Per shard, the producer epochs this batch adds to the shard's dictionary. */
@@ -118,8 +119,8 @@ final class BatchWork {
      * A gap of a stream, and the offsets of its partition ({@code from} up to {@code to}, exclusive) where records of
      * an aborted transaction carrying its seqs could be.
      */
-    record AbortCandidate(Touched stream, byte[] key, String producer, long epoch, MissingRange gap, int partition,
-            long from, long to) {
+    record AbortCandidate(StreamInBatch stream, byte[] key, String producer, long epoch, MissingRange gap,
+            int partition, long from, long to) {
 
         /** Whether a record read uncommitted carries one of this gap's seqs, for this stream, in range. */
         boolean holds(ConsumerRecord<byte[], byte[]> rec, Stamp stamp) {
@@ -154,8 +155,8 @@ final class BatchWork {
                 new java.util.IdentityHashMap<>()));
     }
 
-    Touched touch(FieldKey field, int shard, StreamCache cache) {
-        return touched.computeIfAbsent(field, f -> new Touched(f, shard, cache.get(f)));
+    StreamInBatch touch(FieldKey field, int shard, StreamCache cache) {
+        return touched.computeIfAbsent(field, f -> new StreamInBatch(f, shard, cache.get(f)));
     }
 
     ShardCounts counts(int shard) {
@@ -187,7 +188,7 @@ final class BatchWork {
      *        (the partition's offset in the same script already fences the write)
      */
     void writeStreams(List<Checkpoint> shards, IntToLongFunction idleBefore, IntPredicate owned) {
-        for (Touched t : touched.values()) {
+        for (StreamInBatch t : touched.values()) {
             Checkpoint cp = shards.get(t.shard);
             boolean single = t.existed && t.expected != null && !t.wasMultiPartition
                     && !t.state.multiPartition() && owned.test(t.state.home());
@@ -227,7 +228,7 @@ final class BatchWork {
         });
     }
 
-    private static void write(Checkpoint cp, Touched t, boolean single, byte[] next) {
+    private static void write(Checkpoint cp, StreamInBatch t, boolean single, byte[] next) {
         if (single) {
             cp.ownedStream(t.field.bytes(), next);
         } else {
@@ -250,7 +251,7 @@ final class BatchWork {
      * (their blobs before the batch; forgotten if they were new), so the batch can be audited again.
      */
     void rollback(java.util.function.IntPredicate shards, String topic, StreamCache cache) {
-        for (Touched t : touched.values()) {
+        for (StreamInBatch t : touched.values()) {
             if (!shards.test(t.shard)) {
                 continue;
             }
@@ -262,7 +263,7 @@ final class BatchWork {
         }
     }
 
-    private static void writeGaps(Checkpoint cp, Touched t) {
+    private static void writeGaps(Checkpoint cp, StreamInBatch t) {
         List<MissingRange> oldRanges = t.missingBefore;
         List<MissingRange> newRanges = t.state.missing();
         if (oldRanges.isEmpty() && newRanges.isEmpty()) {

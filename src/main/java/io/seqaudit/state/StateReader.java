@@ -119,13 +119,14 @@ public class StateReader {
     public List<StoredStream> streamsOfKey(String topic, byte[] key) {
         byte[] keyHash = StreamRef.keyHash(key);
         Map<FieldKey, String> byField = new java.util.LinkedHashMap<>();
-        producerEpochs(topic).forEach((pe, text) -> byField.put(new FieldKey(StreamRef.field(keyHash, pe.bytes())),
-                text));
+        producerEpochs(topic).forEach((producerEpochHash, text) -> byField.put(
+                new FieldKey(StreamRef.field(keyHash, producerEpochHash.bytes())), text));
         List<StoredStream> out = new ArrayList<>();
         streams(topic, new ArrayList<>(byField.keySet())).forEach((field, blob) -> {
-            String pe = byField.get(field); // "<epoch> <producer>", as the checkpoint writes it
-            int space = pe.indexOf(' ');
-            StreamRef ref = new StreamRef(topic, key, pe.substring(space + 1), Long.parseLong(pe.substring(0, space)));
+            String epochAndProducer = byField.get(field); // "<epoch> <producer>", as the checkpoint writes it
+            int space = epochAndProducer.indexOf(' ');
+            StreamRef ref = new StreamRef(topic, key, epochAndProducer.substring(space + 1),
+                    Long.parseLong(epochAndProducer.substring(0, space)));
             out.add(new StoredStream(ref, StreamCodec.decode(topic, blob).state()));
         });
         return out;

@@ -201,7 +201,7 @@ class CheckpointScriptTest {
         assertThat(r.offsetConflicts()).isEmpty();
         assertThat(r.streamConflicts()).isEmpty();
         assertThat(store.partitionValues(keys.offsets())).isEqualTo(Map.of(0, 10L, 1, 5L));
-        assertThat(store.partitionValues(keys.cover())).isEqualTo(Map.of(0, 0L, 1, 2L));
+        assertThat(store.partitionValues(keys.coverageStarts())).isEqualTo(Map.of(0, 0L, 1, 2L));
         assertThat(store.partitionValues(keys.progress())).isEqualTo(Map.of(0, 1_000L, 1, 1_200L));
         assertThat(storedBlob(f1)).isEqualTo(b1);
         assertThat(storedBlob(f2)).isEqualTo(b2);
@@ -242,7 +242,7 @@ class CheckpointScriptTest {
 
         assertThat(r.applied()).isTrue();
         assertThat(store.partitionValues(keys.offsets())).isEqualTo(Map.of(0, 25L, 1, 6L, 2, 1L));
-        assertThat(store.partitionValues(keys.cover())).isEqualTo(Map.of(0, 0L, 1, 2L, 2, 0L));
+        assertThat(store.partitionValues(keys.coverageStarts())).isEqualTo(Map.of(0, 0L, 1, 2L, 2, 0L));
         assertThat(store.partitionValues(keys.progress())).isEqualTo(Map.of(0, 2_000L, 1, 1_200L, 2, 2_100L));
         assertThat(storedBlob(f1)).isEqualTo(b1next);
         assertThat(storedBlob(f2)).as("untouched stream").isEqualTo(b2);
@@ -345,7 +345,7 @@ class CheckpointScriptTest {
     @Test
     void everyEvictedKeyThatMustExistIsReportedAndNothingIsWritten() {
         for (String key : List.of(keys.streams(), keys.open(), keys.gaps(), keys.producerEpochs(), keys.offsets(),
-                keys.cover(), keys.progress(), keys.totals(), keys.meta())) {
+                keys.coverageStarts(), keys.progress(), keys.totals(), keys.meta())) {
             seed(blob(0, 2), blob(0));
             redis("DEL", key);
             Map<String, Object> before = snapshot();
