@@ -138,7 +138,7 @@ public class AuditReader {
         if (state == null || state == GapView.State.REPAIRED) {
             // A replay id is its gap's id + "-" + toSeq: the replays of the gaps after the cursor follow "<after>-~".
             ReplayStore.Slice slice = replayStore.after(topic, after == null ? null : after + "-~", limit);
-            slice.replays().stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
+            slice.replays().stream().filter(r -> r.state() == ReplayView.State.REPAIRED).map(AuditReader::repairedGap)
                     .forEach(g -> candidates.putIfAbsent(g.id(), g)); // an open gap of that id shows its replay
             if (slice.more()) {
                 String last = GapId.gapOfReplay(slice.last());

@@ -77,14 +77,11 @@ public record GapView(String id, String topic, int partition, String key, String
 
         /** A lost gap covered by {@code replay}: replaying while it has work to do, else its outcome. */
         static State of(ReplayView replay) {
-            if (replay.active()) {
-                return REPLAYING;
-            }
             return switch (replay.state()) {
-                case ReplayView.REPAIRED -> REPAIRED;
-                case ReplayView.UNRECOVERABLE -> UNRECOVERABLE;
-                case ReplayView.FAILED -> FAILED;
-                default -> throw new IllegalStateException("replay " + replay.id() + " in state " + replay.state());
+                case PENDING, PUBLISHED -> REPLAYING;
+                case REPAIRED -> REPAIRED;
+                case UNRECOVERABLE -> UNRECOVERABLE;
+                case FAILED -> FAILED;
             };
         }
     }

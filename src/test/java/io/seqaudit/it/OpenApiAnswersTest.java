@@ -13,6 +13,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.seqaudit.api.GapView;
+import io.seqaudit.replay.ReplayView;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -82,21 +83,33 @@ class OpenApiAnswersTest {
     }
 
     @Test
-    void theGapStateIsDocumentedAsTheTagsTheApiWritesAndAccepts() throws Exception {
+    void gapAndReplayStatesAreDocumentedAsTheTagsTheApiWritesAndAccepts() throws Exception {
         JsonNode doc = JSON.readTree(RestAssured.given().accept("application/json").get("/q/openapi?format=json")
                 .then().statusCode(200).extract().asString());
-        List<String> tags = java.util.Arrays.stream(GapView.State.values()).map(GapView.State::tag).toList();
-        JsonNode filter = null;
-        for (JsonNode p : doc.path("paths").path("/api/v1/gaps").path("get").path("parameters")) {
+        List<String> gapStates = java.util.Arrays.stream(GapView.State.values()).map(GapView.State::tag).toList();
+        assertThat(filterStates(doc, "/api/v1/gaps")).as("the gaps' state filter").isEqualTo(gapStates);
+        assertThat(propertyStates(doc, "GapView")).as("GapView.state").isEqualTo(gapStates);
+        List<String> replayStates = java.util.Arrays.stream(ReplayView.State.values()).map(ReplayView.State::tag)
+                .toList();
+        assertThat(filterStates(doc, "/api/v1/replays")).as("the replays' state filter").isEqualTo(replayStates);
+        assertThat(propertyStates(doc, "ReplayView")).as("ReplayView.state").isEqualTo(replayStates);
+    }
+
+    /** The values the document allows for the {@code state} query parameter of {@code GET path}. */
+    private static List<?> filterStates(JsonNode doc, String path) {
+        for (JsonNode p : doc.path("paths").path(path).path("get").path("parameters")) {
             if (p.path("name").asText().equals("state")) {
-                filter = resolve(doc, p.path("schema"));
+                return JSON.convertValue(resolve(doc, p.path("schema")).path("enum"), List.class);
             }
         }
-        assertThat(filter).as("the state filter of GET /api/v1/gaps").isNotNull();
-        assertThat(JSON.convertValue(filter.path("enum"), List.class)).as("the filter").isEqualTo(tags);
-        JsonNode field = resolve(doc, resolve(doc, doc.path("components").path("schemas").path("GapView"))
-                .path("properties").path("state"));
-        assertThat(JSON.convertValue(field.path("enum"), List.class)).as("GapView.state").isEqualTo(tags);
+        throw new AssertionError("no state parameter of GET " + path);
+    }
+
+    /** The values the document allows for the {@code state} property of a schema. */
+    private static List<?> propertyStates(JsonNode doc, String schema) {
+        JsonNode state = resolve(doc, doc.path("components").path("schemas").path(schema)).path("properties")
+                .path("state");
+        return JSON.convertValue(resolve(doc, state).path("enum"), List.class);
     }
 
     /** The answer's status is declared for the operation, and its body has no field the schema does not name. */
