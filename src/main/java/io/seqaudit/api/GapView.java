@@ -3,6 +3,7 @@ package io.seqaudit.api;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.seqaudit.replay.ReplayView;
 import io.seqaudit.state.GapState;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,7 @@ public record GapView(String id, String topic, int partition, String key, String
      * gap a replay covers, the replay's progress. The lower-case name is the JSON value and the {@code state}
      * filter of {@code GET /api/v1/gaps}.
      */
+    @Schema(name = "GapViewState", description = "Where a gap stands: its audit state, or its replay's progress")
     public enum State {
         /** Missing, grace window not over. */
         SUSPECTED,

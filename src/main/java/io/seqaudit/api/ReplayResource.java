@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.logging.Logger;
 
@@ -120,7 +121,7 @@ public class ReplayResource {
     @APIResponse(responseCode = "400", description = "A bad state, topic, limit or cursor",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Page<ReplayView> list(
-            @QueryParam("state") @Schema(implementation = ReplayView.State.class) String state,
+            @QueryParam("state") @Parameter(schema = @Schema(implementation = ReplayView.State.class)) String state,
             @QueryParam("topic") String topic,
             @QueryParam("limit") @DefaultValue("" + Page.DEFAULT_LIMIT)
             @Min(value = 1, message = "limit must be from 1 to " + Page.MAX_LIMIT)

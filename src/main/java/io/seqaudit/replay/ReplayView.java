@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A replay of one range of one stream, as stored in Redis and served by {@code GET /api/v1/replays/{id}}.
@@ -27,6 +28,7 @@ public record ReplayView(String id, String topic, String key, String keyBase64, 
      * Where a replay stands. The lower-case name is its JSON value, in Redis (the same strings earlier builds
      * stored) and in the API ({@code GET /api/v1/replays?state=}).
      */
+    @Schema(name = "ReplayState", description = "Where a replay stands")
     public enum State {
         /** Waiting to fetch and publish. */
         PENDING,
