@@ -16,7 +16,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The read API: totals, gaps, streams and duplicates. A thin adapter over {@link AuditReader}: it checks and
@@ -31,9 +30,6 @@ import java.util.Set;
 @APIResponse(responseCode = "503", description = "Redis (the audit state) is unavailable",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
 public class AuditResource {
-
-    private static final Set<String> STATES = Set.of("suspected", "lost", "replaying", "repaired", "unrecoverable",
-            "failed");
 
     private final AuditReader reader;
     private final SeqauditConfig config;
@@ -54,15 +50,11 @@ public class AuditResource {
     @Path("/gaps")
     @APIResponse(responseCode = "200", description = "One page of gaps, in id order")
     public Page<GapView> gaps(@QueryParam("topic") @Parameter(required = true) String topic,
-            @QueryParam("state") @Parameter(schema = @Schema(enumeration = { "suspected", "lost", "replaying",
-                    "repaired", "unrecoverable", "failed" })) String state,
+            @QueryParam("state") @Parameter(schema = @Schema(implementation = GapView.State.class)) String state,
             @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
             @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
                     maximum = "1000", defaultValue = "100")) String limit) {
-        if (state != null && !STATES.contains(state)) {
-            throw new BadRequestException("state", "state must be one of " + STATES);
-        }
-        return reader.gaps(topic(topic), state, cursor, limit(limit));
+        return reader.gaps(topic(topic), state(state), cursor, limit(limit));
     }
 
     @GET
@@ -106,6 +98,18 @@ public class AuditResource {
             throw new BadRequestException("topic", "topic is not audited: " + topic);
         }
         return topic;
+    }
+
+    /**
+     * The {@code state} filter, null for none. Taken as text and parsed here: a JAX-RS conversion failure of a query
+     * parameter answers 404 with no body, where a bad filter should be a 400 naming it.
+     */
+    private static GapView.State state(String state) {
+        if (state == null) {
+            return null;
+        }
+        return GapView.State.ofTag(state).orElseThrow(() -> new BadRequestException("state",
+                "state must be one of " + GapView.State.TAGS + ": " + state));
     }
 
     private static int limit(String limit) {

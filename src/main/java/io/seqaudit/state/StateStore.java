@@ -143,7 +143,7 @@ public class StateStore {
         return out;
     }
 
-    /** Integer hash of partition → long, e.g. offsets, covers, progress. */
+    /** Integer hash of partition → long, e.g. offsets, coverage starts, progress. */
     public Map<Integer, Long> partitionValues(String key) {
         Map<Integer, Long> out = new HashMap<>();
         Response r = send(Request.cmd(Command.HGETALL).arg(key));
