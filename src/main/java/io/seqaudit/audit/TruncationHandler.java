@@ -5,6 +5,7 @@ import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.Journal;
+import io.seqaudit.state.ProducerEpochName;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
 import io.seqaudit.state.TotalField;
@@ -101,9 +102,8 @@ final class TruncationHandler {
                     BatchWork.StreamInBatch t = work.touch(new FieldKey(e.field()), s, state.cache);
                     String epochAndProducer = producers.get(new FieldKey(e.producerEpoch()));
                     if (t.ref == null && epochAndProducer != null) {
-                        int space = epochAndProducer.indexOf(' ');
-                        t.ref = new StreamRef(state.topic, e.key(), epochAndProducer.substring(space + 1),
-                                Long.parseLong(epochAndProducer.substring(0, space)));
+                        ProducerEpochName name = ProducerEpochName.parse(epochAndProducer);
+                        t.ref = new StreamRef(state.topic, e.key(), name.producer(), name.epoch());
                     }
                     if (detector.reopen(t.state, e.seq(), b.progress())) {
                         reopened++;

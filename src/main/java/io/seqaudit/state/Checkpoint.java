@@ -114,7 +114,7 @@ public final class Checkpoint {
     }
 
     public Checkpoint producerEpoch(byte[] hash, String producer, long epoch) {
-        producerEpochs.add(new ProducerEpoch(hash, epoch + " " + producer));
+        producerEpochs.add(new ProducerEpoch(hash, new ProducerEpochName(producer, epoch).text()));
         return this;
     }
 

@@ -123,10 +123,8 @@ public class StateReader {
                 new FieldKey(StreamRef.field(keyHash, producerEpochHash.bytes())), text));
         List<StoredStream> out = new ArrayList<>();
         streams(topic, new ArrayList<>(byField.keySet())).forEach((field, blob) -> {
-            String epochAndProducer = byField.get(field); // "<epoch> <producer>", as the checkpoint writes it
-            int space = epochAndProducer.indexOf(' ');
-            StreamRef ref = new StreamRef(topic, key, epochAndProducer.substring(space + 1),
-                    Long.parseLong(epochAndProducer.substring(0, space)));
+            ProducerEpochName name = ProducerEpochName.parse(byField.get(field));
+            StreamRef ref = new StreamRef(topic, key, name.producer(), name.epoch());
             out.add(new StoredStream(ref, StreamCodec.decode(topic, blob).state()));
         });
         return out;
