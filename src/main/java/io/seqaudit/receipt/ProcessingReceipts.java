@@ -1,0 +1,328 @@
+package io.seqaudit.receipt;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Processing receipts of one consumer group (README, "Processing receipts: the consumer stage"): the application
+ * calls {@link #processed} once it has finished a record, or {@link #failed} once it has given up on one; this
+ * class tells the seqaudit auditor, which compares them with what the group committed and reports records
+ * committed but never processed, and records processed twice.
+ *
+ * <pre>{@code
+ * ProcessingReceipts receipts = new ProcessingReceipts(consumerProperties); // bootstrap, security, group.id
+ * for (ConsumerRecord<String, String> r : consumer.poll(timeout)) {
+ *     try { handle(r); receipts.processed(r); } catch (Exception e) { receipts.failed(r, e); }
+ * }
+ * }</pre>
+ *
+ * <p>Offsets are batched per (group, topic, partition) into offset ranges and sent every
+ * {@code seqaudit.receipts.interval} (500 ms) and on {@link #close}, by a producer of this class's own
+ * (idempotent, acks=all, the consumer's connection and security settings) on a timer thread of its own.
+ *
+ * <p>Threads: {@link #processed} and {@link #failed} may be called from any thread; they take a short lock and
+ * never wait on the network, never throw. A receipt that cannot be sent is kept and sent again on the next tick
+ * ({@link #getSendFailures()} counts the failed sends, logged once per episode); at most
+ * {@code seqaudit.receipts.max-pending} ranges are kept, past that the oldest are dropped
+ * ({@link #getDropped()} counts their offsets, logged once per episode).
+ */
+public final class ProcessingReceipts implements AutoCloseable {
+
+    /** Ranges per receipt message at most: 5000 ranges of 20-digit offsets stay far under Kafka's 1 MiB. */
+    static final int RANGES_PER_MESSAGE = 5_000;
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessingReceipts.class);
+    /** The producer's delivery timeout: every send has its outcome within it, so a kept receipt is not sent yet. */
+    private static final int DELIVERY_TIMEOUT_MS = 30_000;
+    /** How long close() waits for the last receipts. */
+    private static final long CLOSE_WAIT_MS = 10_000;
+
+    private final ReceiptSettings settings;
+    private final Producer<byte[], byte[]> producer;
+    private final ReceiptBatcher batcher;
+    private final ScheduledExecutorService timer;
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder sendFailures = new LongAdder();
+    private final LongAdder droppedAtClose = new LongAdder();
+    /** One tick at a time: the timer's, flush()'s, close()'s. */
+    private final Object sending = new Object();
+    private boolean closed; // guarded by batcher
+    private boolean failing; // guarded by sending
+    private long droppedSeen; // guarded by sending
+    private boolean badCallLogged;
+
+    /** Receipts for the consumer of {@code consumerProperties} (its group.id, bootstrap and security settings). */
+    public ProcessingReceipts(Properties consumerProperties) {
+        this(toMap(consumerProperties));
+    }
+
+    /** Receipts for the consumer of {@code consumerConfigs} (its group.id, bootstrap and security settings). */
+    public ProcessingReceipts(Map<String, ?> consumerConfigs) {
+        this(ReceiptSettings.from(consumerConfigs), producerFor(consumerConfigs, ReceiptSettings.from(
+                consumerConfigs)));
+    }
+
+    /** Receipts sent by {@code producer}, which this instance owns and closes. */
+    ProcessingReceipts(ReceiptSettings settings, Producer<byte[], byte[]> producer) {
+        this.settings = settings;
+        this.producer = producer;
+        this.batcher = new ReceiptBatcher(settings.maxPending(), RANGES_PER_MESSAGE);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "seqaudit-receipts-" + settings.group());
+            t.setDaemon(true);
+            return t;
+        });
+        long interval = settings.interval().toMillis();
+        timer.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** The receipt producer: the consumer's connection and security settings only. */
+    static Producer<byte[], byte[]> producerFor(Map<String, ?> app, ReceiptSettings settings) {
+        Properties p = new Properties();
+        app.forEach((k, v) -> {
+            if (v != null && (k.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) || k.equals("client.dns.lookup")
+                    || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl."))) {
+                p.put(k, v);
+            }
+        });
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "seqaudit-receipts-" + settings.group());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(DELIVERY_TIMEOUT_MS));
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static Map<String, Object> toMap(Properties p) {
+        Map<String, Object> m = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+        return m;
+    }
+
+    /** The application finished {@code record}: one processing of its offset. */
+    public void processed(ConsumerRecord<?, ?> record) {
+        record(record.topic(), record.partition(), record.offset(), null);
+    }
+
+    /** The application finished the record at {@code offset} of {@code partition} of {@code topic}. */
+    public void processed(String topic, int partition, long offset) {
+        record(topic, partition, offset, null);
+    }
+
+    /** The application gave up on {@code record}; the reason told is {@code error}'s class ("unknown" if null). */
+    public void failed(ConsumerRecord<?, ?> record, Throwable error) {
+        record(record.topic(), record.partition(), record.offset(), reason(error));
+    }
+
+    /** The application gave up on the record at {@code offset}, for {@code reason} (e.g. an exception class). */
+    public void failed(String topic, int partition, long offset, String reason) {
+        record(topic, partition, offset, reason == null || reason.isBlank() ? Receipts.UNKNOWN_REASON : reason);
+    }
+
+    /** The reason a failure is told with: the exception's class name. */
+    public static String reason(Throwable error) {
+        return error == null ? Receipts.UNKNOWN_REASON : error.getClass().getName();
+    }
+
+    private void record(String topic, int partition, long offset, String reason) {
+        synchronized (batcher) {
+            if (closed) {
+                droppedAtClose.increment();
+                return;
+            }
+            if (topic == null || partition < 0 || offset < 0) {
+                if (!badCallLogged) {
+                    LOG.warn("seqaudit receipts: ignored a receipt for topic {} partition {} offset {} (logged "
+                            + "once)", topic, partition, offset);
+                    badCallLogged = true;
+                }
+                return;
+            }
+            ReceiptBatcher.Key key = new ReceiptBatcher.Key(settings.group(), topic, partition);
+            if (reason == null) {
+                batcher.processed(key, offset);
+            } else {
+                batcher.failed(key, offset, reason);
+            }
+        }
+    }
+
+    /**
+     * Sends every receipt held now, on the caller's thread, and waits for the outcome (at most the producer's
+     * delivery timeout, 30 s). Never throws; what cannot be sent is kept for the next tick. Optional: the timer
+     * sends every interval anyway.
+     */
+    public void flush() {
+        tick();
+    }
+
+    /** Sends what is held (waiting up to 10 s), stops the timer and closes the receipt producer. */
+    @Override
+    public void close() {
+        synchronized (batcher) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            synchronized (sending) {
+                List<Receipt> unsent = send(CLOSE_WAIT_MS);
+                unsent.forEach(r -> droppedAtClose.add(r.offsets()));
+                if (!unsent.isEmpty()) {
+                    LOG.warn("seqaudit receipts: {} receipt(s) for group {} could not be sent before close",
+                            unsent.size(), settings.group());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("seqaudit receipts: the last receipts of group {} were not sent ({})", settings.group(),
+                    e.toString());
+        } finally {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Receipt messages sent. */
+    public long getSent() {
+        return sent.sum();
+    }
+
+    /** Receipt messages whose send failed (each is kept and sent again, unless dropped). */
+    public long getSendFailures() {
+        return sendFailures.sum();
+    }
+
+    /** Offsets whose receipts were dropped: past the bound, left unsent at close, or reported after close. */
+    public long getDropped() {
+        synchronized (batcher) {
+            return batcher.dropped() + droppedAtClose.sum();
+        }
+    }
+
+    /** Offset ranges held, not sent yet. */
+    public long getPending() {
+        synchronized (batcher) {
+            return batcher.held();
+        }
+    }
+
+    /** The settings in force. */
+    public ReceiptSettings settings() {
+        return settings;
+    }
+
+    private void tick() {
+        try {
+            synchronized (sending) {
+                List<Receipt> unsent = send(Long.MAX_VALUE);
+                if (!unsent.isEmpty()) {
+                    synchronized (batcher) {
+                        batcher.requeue(unsent);
+                    }
+                }
+                long dropped;
+                synchronized (batcher) {
+                    dropped = batcher.dropped();
+                }
+                if (dropped > droppedSeen) {
+                    LOG.warn("seqaudit receipts: {} offsets' receipts of group {} dropped so far (more than {} "
+                            + "ranges unsent); logged again after the next drop", dropped, settings.group(),
+                            settings.maxPending());
+                    droppedSeen = dropped;
+                }
+            }
+        } catch (RuntimeException e) {
+            // The timer must go on: a scheduled task that throws is never run again.
+            LOG.warn("seqaudit receipts: a tick failed ({})", e.toString());
+        }
+    }
+
+    /**
+     * Sends every receipt held and waits for their outcomes until {@code waitMs} passed.
+     *
+     * @return the receipts not sent, oldest first
+     */
+    private List<Receipt> send(long waitMs) {
+        List<Receipt> receipts;
+        synchronized (batcher) {
+            receipts = batcher.drain();
+        }
+        if (receipts.isEmpty()) {
+            return List.of();
+        }
+        long at = System.currentTimeMillis();
+        // All messages first, then the answers: one round trip per tick, not one per receipt (acks=all, linger).
+        List<Future<?>> answers = new ArrayList<>(receipts.size());
+        Exception problem = null;
+        for (Receipt r : receipts) {
+            try {
+                answers.add(producer.send(new ProducerRecord<>(settings.topic(), Receipts.key(r.group(), r.topic(),
+                        r.partition()), Receipts.json(r, at, settings.client()).getBytes(StandardCharsets.UTF_8))));
+            } catch (RuntimeException e) {
+                answers.add(null);
+                problem = e;
+            }
+        }
+        long deadline = waitMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + waitMs * 1_000_000;
+        List<Receipt> unsent = new ArrayList<>();
+        for (int i = 0; i < receipts.size(); i++) {
+            Future<?> answer = answers.get(i);
+            try {
+                if (answer == null) {
+                    unsent.add(receipts.get(i));
+                } else if (deadline == Long.MAX_VALUE) {
+                    answer.get(); // completes within the delivery timeout
+                    sent.increment();
+                } else {
+                    answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    sent.increment();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                unsent.add(receipts.get(i));
+                problem = e;
+            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                unsent.add(receipts.get(i));
+                problem = e;
+            }
+        }
+        if (!unsent.isEmpty()) {
+            sendFailures.add(unsent.size());
+            if (!failing) {
+                LOG.warn("seqaudit receipts to {} could not be sent ({}); kept and sent again, logged again once "
+                        + "they are sent", settings.topic(), problem == null ? "?" : problem.toString());
+                failing = true;
+            }
+        } else if (failing) {
+            LOG.info("seqaudit receipts to {} are sent again", settings.topic());
+            failing = false;
+        }
+        return unsent;
+    }
+}
