@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * The receipts on a receipt topic as a client that is not ours reads them (kcat), and what they tell: for each
  * "group/topic/partition@offset", the outcomes in the order they were told ("processed", or the failure's reason).
  */
-final class ReceiptsOnTheTopic {
+public final class ReceiptsOnTheTopic {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -24,7 +24,7 @@ final class ReceiptsOnTheTopic {
     }
 
     /** Every message of {@code topic}, as "key TAB value" lines, read with kcat from the beginning to the end. */
-    static List<String> kcat(String topic) throws IOException, InterruptedException {
+    public static List<String> kcat(String topic) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("kcat", "-C", "-b", KafkaSupport.bootstrap(), "-t", topic, "-e", "-q",
                 "-o", "beginning", "-f", "%k\t%s\n").start();
         byte[] out = p.getInputStream().readAllBytes();
@@ -40,7 +40,7 @@ final class ReceiptsOnTheTopic {
     }
 
     /** What the receipts of {@code topic} tell, checking each message's key and contract on the way. */
-    static Map<String, List<String>> told(String topic) throws IOException, InterruptedException {
+    public static Map<String, List<String>> told(String topic) throws IOException, InterruptedException {
         Map<String, List<String>> told = new TreeMap<>();
         for (String line : kcat(topic)) {
             String key = line.substring(0, line.indexOf('\t'));
