@@ -76,8 +76,11 @@ public final class ProcessingReceipts implements AutoCloseable {
 
     /** Receipts for the consumer of {@code consumerConfigs} (its group.id, bootstrap and security settings). */
     public ProcessingReceipts(Map<String, ?> consumerConfigs) {
-        this(ReceiptSettings.from(consumerConfigs), producerFor(consumerConfigs, ReceiptSettings.from(
-                consumerConfigs)));
+        this(consumerConfigs, ReceiptSettings.from(consumerConfigs));
+    }
+
+    private ProcessingReceipts(Map<String, ?> consumerConfigs, ReceiptSettings settings) {
+        this(settings, producerFor(consumerConfigs, settings));
     }
 
     /** Receipts sent by {@code producer}, which this instance owns and closes. */
