@@ -4,6 +4,7 @@ import io.seqaudit.receipt.ProcessingReceipts;
 import io.smallrye.reactive.messaging.IncomingInterceptor;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Instance;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.slf4j.Logger;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Processing receipts for SmallRye Reactive Messaging applications (README, "Processing receipts"): for the Kafka
  * channels named in {@value #CHANNELS}, an acknowledged message is a processed receipt and a negatively
  * acknowledged one a failed receipt, whose reason is the failure's class. No application code changes: the
- * receipts jar on the class path (its beans.xml makes this a bean) and the property are all it takes.
+ * receipts jar on the class path (its beans.xml makes this a bean) and the property are all it takes. A batch
+ * channel ({@code batch=true}) gets a receipt for each record of a batch acked or nacked.
  *
  * <p>SmallRye binds an incoming interceptor to a channel by {@code @Identifier(channel)}, which a library cannot
  * know; a bean without it (this one) is the interceptor of every connector channel that has none of its own, so
@@ -68,28 +71,46 @@ public class ReceiptsIncomingInterceptor implements IncomingInterceptor {
 
     @Override
     public void onMessageAck(Message<?> message) {
-        IncomingKafkaRecordMetadata<?, ?> m = listed(message);
-        if (m != null) {
-            receiptsOf(m.getChannel()).ifPresent(r -> r.processed(m.getTopic(), m.getPartition(), m.getOffset()));
-        }
+        each(message, (r, topic, partition, offset) -> r.processed(topic, partition, offset));
     }
 
     @Override
     public void onMessageNack(Message<?> message, Throwable failure) {
-        IncomingKafkaRecordMetadata<?, ?> m = listed(message);
-        if (m != null) {
-            receiptsOf(m.getChannel()).ifPresent(r -> r.failed(m.getTopic(), m.getPartition(), m.getOffset(),
-                    ProcessingReceipts.reason(failure)));
-        }
+        String reason = ProcessingReceipts.reason(failure);
+        each(message, (r, topic, partition, offset) -> r.failed(topic, partition, offset, reason));
     }
 
-    /** The Kafka metadata of a message of a listed channel, else null. */
-    private IncomingKafkaRecordMetadata<?, ?> listed(Message<?> message) {
+    /** What to record of one record. */
+    @FunctionalInterface
+    private interface Outcome {
+        void record(ProcessingReceipts receipts, String topic, int partition, long offset);
+    }
+
+    /**
+     * Records {@code outcome} for the record of a listed channel's message, or for every record of a batch
+     * (a channel with {@code batch=true}: the application acks or nacks the batch as a whole).
+     */
+    private void each(Message<?> message, Outcome outcome) {
         if (channels.isEmpty()) {
-            return null;
+            return;
         }
         IncomingKafkaRecordMetadata<?, ?> m = message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
-        return m != null && channels.contains(m.getChannel()) ? m : null;
+        if (m != null) {
+            if (channels.contains(m.getChannel())) {
+                receiptsOf(m.getChannel()).ifPresent(r -> outcome.record(r, m.getTopic(), m.getPartition(),
+                        m.getOffset()));
+            }
+            return;
+        }
+        IncomingKafkaRecordBatchMetadata<?, ?> b = message.getMetadata(IncomingKafkaRecordBatchMetadata.class)
+                .orElse(null);
+        if (b != null && channels.contains(b.getChannel())) {
+            receiptsOf(b.getChannel()).ifPresent(r -> {
+                for (ConsumerRecord<?, ?> c : b.getRecords()) {
+                    outcome.record(r, c.topic(), c.partition(), c.offset());
+                }
+            });
+        }
     }
 
     private Optional<ProcessingReceipts> receiptsOf(String channel) {

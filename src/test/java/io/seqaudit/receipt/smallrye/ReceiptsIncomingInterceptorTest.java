@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * The SmallRye interceptor with a real Quarkus application and broker: an {@code @Incoming} method that throws for
  * chosen records while the channel goes on past them (failure-strategy=ignore) and commits as it goes
  * (throttled). The receipt topic then holds a processed receipt for every other record and a failed one, with the
- * exception's class, for each chosen one, exactly; the application's code knows nothing of receipts.
+ * exception's class, for each chosen one, exactly; the application's code knows nothing of receipts. A batch
+ * channel's receipts tell each record of each batch, with its batch's outcome.
  */
 @QuarkusTest
 @TestProfile(ReceiptsIncomingInterceptorTest.Profile.class)
@@ -39,6 +40,8 @@ class ReceiptsIncomingInterceptorTest {
     static final String TOPIC = "srm-orders-" + RUN;
     static final String RECEIPTS = "srm-receipts-" + RUN;
     static final String GROUP = "srm-app-" + RUN;
+    static final String BATCH_TOPIC = "srm-batch-orders-" + RUN;
+    static final String BATCH_GROUP = "srm-batch-app-" + RUN;
 
     public static class Profile implements QuarkusTestProfile {
         @Override
@@ -58,7 +61,17 @@ class ReceiptsIncomingInterceptorTest {
             m.put(in + "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
             m.put(in + "failure-strategy", "ignore");
             m.put(in + "commit-strategy", "throttled");
-            m.put("seqaudit.receipts.channels", ReceiptsTestApplication.CHANNEL);
+            String batch = "mp.messaging.incoming." + ReceiptsTestApplication.BATCH_CHANNEL + ".";
+            m.put(batch + "connector", "smallrye-kafka");
+            m.put(batch + "topic", BATCH_TOPIC);
+            m.put(batch + "group.id", BATCH_GROUP);
+            m.put(batch + "batch", "true");
+            m.put(batch + "auto.offset.reset", "earliest");
+            m.put(batch + "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+            m.put(batch + "failure-strategy", "ignore");
+            m.put(batch + "commit-strategy", "throttled");
+            m.put("seqaudit.receipts.channels", ReceiptsTestApplication.CHANNEL + ","
+                    + ReceiptsTestApplication.BATCH_CHANNEL);
             m.put("seqaudit.receipts.topic", RECEIPTS);
             m.put("seqaudit.receipts.interval", "200ms");
             return m;
@@ -75,6 +88,7 @@ class ReceiptsIncomingInterceptorTest {
         public Map<String, String> start() {
             KafkaSupport.createTopic("srm-audited-" + RUN, 1);
             KafkaSupport.createTopic(TOPIC, 3);
+            KafkaSupport.createTopic(BATCH_TOPIC, 2);
             KafkaSupport.createTopic(RECEIPTS, 1);
             return Map.of();
         }
@@ -84,27 +98,61 @@ class ReceiptsIncomingInterceptorTest {
         }
     }
 
-    @Test
-    void theReceiptTopicHoldsProcessedForEveryRecordAndFailedWithTheExceptionForTheChosenOnes() throws Exception {
-        int records = 60;
-        Map<String, List<String>> expected = new TreeMap<>();
+    /** Sends {@code records} to {@code topic}, every 7th one (from the 3rd) poisoned; their places, in order. */
+    private static List<RecordMetadata> send(String topic, int records, List<Boolean> poison) throws Exception {
+        List<RecordMetadata> sent = new ArrayList<>();
         try (KafkaProducer<String, String> p = KafkaSupport.producer(null, Map.of())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
-            List<Boolean> poison = new ArrayList<>();
             for (int i = 0; i < records; i++) {
                 boolean chosen = i % 7 == 2;
                 poison.add(chosen);
-                sends.add(p.send(new ProducerRecord<>(TOPIC, "k" + (i % 4),
+                sends.add(p.send(new ProducerRecord<>(topic, "k" + (i % 4),
                         (chosen ? ReceiptsTestApplication.POISON : "v") + i)));
             }
-            for (int i = 0; i < records; i++) {
-                RecordMetadata md = sends.get(i).get(30, TimeUnit.SECONDS);
-                expected.put(GROUP + "/" + TOPIC + "/" + md.partition() + "@" + md.offset(),
-                        List.of(poison.get(i) ? IllegalStateException.class.getName() : "processed"));
+            for (Future<RecordMetadata> f : sends) {
+                sent.add(f.get(30, TimeUnit.SECONDS));
             }
+        }
+        return sent;
+    }
+
+    /** The receipts told about one group's records only. */
+    private static Map<String, List<String>> toldOf(String group) throws Exception {
+        Map<String, List<String>> told = new TreeMap<>(ReceiptsOnTheTopic.told(RECEIPTS));
+        told.keySet().removeIf(k -> !k.startsWith(group + "/"));
+        return told;
+    }
+
+    @Test
+    void aBatchChannelGetsAReceiptForEveryRecordOfEachBatchAckedOrNacked() throws Exception {
+        int records = 50;
+        List<RecordMetadata> sent = send(BATCH_TOPIC, records, new ArrayList<>());
+        await().atMost(Duration.ofSeconds(60)).until(() -> ReceiptsTestApplication.BATCHED.size() == records);
+        Map<String, List<String>> expected = new TreeMap<>();
+        for (RecordMetadata md : sent) {
+            boolean failed = ReceiptsTestApplication.BATCHED.get(md.topic() + "/" + md.partition() + "@"
+                    + md.offset());
+            expected.put(BATCH_GROUP + "/" + md.topic() + "/" + md.partition() + "@" + md.offset(),
+                    List.of(failed ? UnsupportedOperationException.class.getName() : "processed"));
+        }
+        assertThat(expected.values()).contains(List.of(UnsupportedOperationException.class.getName()));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(toldOf(BATCH_GROUP))
+                .isEqualTo(expected));
+    }
+
+    @Test
+    void theReceiptTopicHoldsProcessedForEveryRecordAndFailedWithTheExceptionForTheChosenOnes() throws Exception {
+        int records = 60;
+        List<Boolean> poison = new ArrayList<>();
+        List<RecordMetadata> sent = send(TOPIC, records, poison);
+        Map<String, List<String>> expected = new TreeMap<>();
+        for (int i = 0; i < records; i++) {
+            RecordMetadata md = sent.get(i);
+            expected.put(GROUP + "/" + TOPIC + "/" + md.partition() + "@" + md.offset(),
+                    List.of(poison.get(i) ? IllegalStateException.class.getName() : "processed"));
         }
         assertThat(expected.values().stream().filter(v -> !v.equals(List.of("processed")))).hasSize(9);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                assertThat(ReceiptsOnTheTopic.told(RECEIPTS)).isEqualTo(expected));
+                assertThat(toldOf(GROUP)).isEqualTo(expected));
     }
 }
