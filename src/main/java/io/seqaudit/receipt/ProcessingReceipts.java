@@ -1,24 +1,15 @@
 package io.seqaudit.receipt;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,43 +41,44 @@ public final class ProcessingReceipts implements AutoCloseable {
     /** Ranges per receipt message at most: 5000 ranges of 20-digit offsets stay far under Kafka's 1 MiB. */
     static final int RANGES_PER_MESSAGE = 5_000;
     private static final Logger LOG = LoggerFactory.getLogger(ProcessingReceipts.class);
-    /** The producer's delivery timeout: every send has its outcome within it, so a kept receipt is not sent yet. */
-    private static final int DELIVERY_TIMEOUT_MS = 30_000;
     /** How long close() waits for the last receipts. */
     private static final long CLOSE_WAIT_MS = 10_000;
 
     private final ReceiptSettings settings;
-    private final Producer<byte[], byte[]> producer;
+    private final ReceiptSender sender;
     private final ReceiptBatcher batcher;
     private final ScheduledExecutorService timer;
-    private final LongAdder sent = new LongAdder();
-    private final LongAdder sendFailures = new LongAdder();
     private final LongAdder droppedAtClose = new LongAdder();
     /** One tick at a time: the timer's, flush()'s, close()'s. */
     private final Object sending = new Object();
     private boolean closed; // guarded by batcher
-    private boolean failing; // guarded by sending
     private long droppedSeen; // guarded by sending
     private boolean badCallLogged;
 
-    /** Receipts for the consumer of {@code consumerProperties} (its group.id, bootstrap and security settings). */
+    /**
+     * Receipts for the consumer of {@code consumerProperties} (its group.id, bootstrap and security settings, plus
+     * the {@code seqaudit.receipts.*} ones). Connects to nothing yet.
+     *
+     * @throws IllegalArgumentException without a group.id
+     * @throws org.apache.kafka.common.KafkaException if Kafka refuses the producer's settings
+     */
     public ProcessingReceipts(Properties consumerProperties) {
         this(toMap(consumerProperties));
     }
 
-    /** Receipts for the consumer of {@code consumerConfigs} (its group.id, bootstrap and security settings). */
+    /** As {@link #ProcessingReceipts(Properties)}, from a consumer's configuration map. */
     public ProcessingReceipts(Map<String, ?> consumerConfigs) {
         this(consumerConfigs, ReceiptSettings.from(consumerConfigs));
     }
 
     private ProcessingReceipts(Map<String, ?> consumerConfigs, ReceiptSettings settings) {
-        this(settings, producerFor(consumerConfigs, settings));
+        this(settings, ReceiptSender.producerFor(consumerConfigs, settings));
     }
 
     /** Receipts sent by {@code producer}, which this instance owns and closes. */
     ProcessingReceipts(ReceiptSettings settings, Producer<byte[], byte[]> producer) {
         this.settings = settings;
-        this.producer = producer;
+        this.sender = new ReceiptSender(settings, producer);
         this.batcher = new ReceiptBatcher(settings.maxPending(), RANGES_PER_MESSAGE);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "seqaudit-receipts-" + settings.group());
@@ -95,25 +87,6 @@ public final class ProcessingReceipts implements AutoCloseable {
         });
         long interval = settings.interval().toMillis();
         timer.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
-    }
-
-    /** The receipt producer: the consumer's connection and security settings only. */
-    static Producer<byte[], byte[]> producerFor(Map<String, ?> app, ReceiptSettings settings) {
-        Properties p = new Properties();
-        app.forEach((k, v) -> {
-            if (v != null && (k.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) || k.equals("client.dns.lookup")
-                    || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl."))) {
-                p.put(k, v);
-            }
-        });
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "seqaudit-receipts-" + settings.group());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(DELIVERY_TIMEOUT_MS));
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static Map<String, Object> toMap(Properties p) {
@@ -207,18 +180,18 @@ public final class ProcessingReceipts implements AutoCloseable {
             LOG.warn("seqaudit receipts: the last receipts of group {} were not sent ({})", settings.group(),
                     e.toString());
         } finally {
-            producer.close(Duration.ofSeconds(5));
+            sender.close();
         }
     }
 
     /** Receipt messages sent. */
     public long getSent() {
-        return sent.sum();
+        return sender.sent();
     }
 
     /** Receipt messages whose send failed (each is kept and sent again, unless dropped). */
     public long getSendFailures() {
-        return sendFailures.sum();
+        return sender.failures();
     }
 
     /** Offsets whose receipts were dropped: past the bound, left unsent at close, or reported after close. */
@@ -266,66 +239,12 @@ public final class ProcessingReceipts implements AutoCloseable {
         }
     }
 
-    /**
-     * Sends every receipt held and waits for their outcomes until {@code waitMs} passed.
-     *
-     * @return the receipts not sent, oldest first
-     */
+    /** Sends every receipt held, waiting at most {@code waitMs}; returns those not sent, oldest first. */
     private List<Receipt> send(long waitMs) {
         List<Receipt> receipts;
         synchronized (batcher) {
             receipts = batcher.drain();
         }
-        if (receipts.isEmpty()) {
-            return List.of();
-        }
-        long at = System.currentTimeMillis();
-        // All messages first, then the answers: one round trip per tick, not one per receipt (acks=all, linger).
-        List<Future<?>> answers = new ArrayList<>(receipts.size());
-        Exception problem = null;
-        for (Receipt r : receipts) {
-            try {
-                answers.add(producer.send(new ProducerRecord<>(settings.topic(), Receipts.key(r.group(), r.topic(),
-                        r.partition()), Receipts.json(r, at, settings.client()).getBytes(StandardCharsets.UTF_8))));
-            } catch (RuntimeException e) {
-                answers.add(null);
-                problem = e;
-            }
-        }
-        long deadline = waitMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + waitMs * 1_000_000;
-        List<Receipt> unsent = new ArrayList<>();
-        for (int i = 0; i < receipts.size(); i++) {
-            Future<?> answer = answers.get(i);
-            try {
-                if (answer == null) {
-                    unsent.add(receipts.get(i));
-                } else if (deadline == Long.MAX_VALUE) {
-                    answer.get(); // completes within the delivery timeout
-                    sent.increment();
-                } else {
-                    answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    sent.increment();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                unsent.add(receipts.get(i));
-                problem = e;
-            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-                unsent.add(receipts.get(i));
-                problem = e;
-            }
-        }
-        if (!unsent.isEmpty()) {
-            sendFailures.add(unsent.size());
-            if (!failing) {
-                LOG.warn("seqaudit receipts to {} could not be sent ({}); kept and sent again, logged again once "
-                        + "they are sent", settings.topic(), problem == null ? "?" : problem.toString());
-                failing = true;
-            }
-        } else if (failing) {
-            LOG.info("seqaudit receipts to {} are sent again", settings.topic());
-            failing = false;
-        }
-        return unsent;
+        return sender.send(receipts, waitMs);
     }
 }
