@@ -12,18 +12,26 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
  * The plain-Java receipts client against the real broker: what an application loop processed and failed is on
- * the receipt topic, exactly, as kcat reads it; close() sends the tail; a receipt topic that cannot be written
- * never blocks or fails the processing, and what it costs is counted.
+ * the receipt topic, exactly, as kcat reads it; close() sends the tail; receipts the broker refused are kept and
+ * sent once (not twice) when it takes them; a receipt topic that cannot be written never blocks or fails the
+ * processing, and what it costs is counted.
  */
 class ProcessingReceiptsTest {
 
@@ -126,6 +134,35 @@ class ProcessingReceiptsTest {
         assertThat(ReceiptsOnTheTopic.told(receiptTopic)).isEqualTo(reported);
         receipts.processed(topic, 0, 1000); // after close: not sent, counted
         assertThat(receipts.getDropped()).isEqualTo(1);
+    }
+
+    @Test
+    void receiptsTheBrokerRefusedAreKeptAndSentOnceItTakesThem() throws Exception {
+        String receiptTopic = "receipts-small-" + RUN;
+        // Messages of at most 64 bytes: every receipt is refused (RecordTooLargeException) until the limit is raised.
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaSupport.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(receiptTopic, 1, (short) 1).configs(Map.of(
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "64")))).all().get(30, TimeUnit.SECONDS);
+            Properties props = consumerProperties("small-" + RUN, Map.of("seqaudit.receipts.topic", receiptTopic,
+                    "seqaudit.receipts.interval", "100ms"));
+            Map<String, List<String>> reported = new TreeMap<>();
+            try (ProcessingReceipts receipts = new ProcessingReceipts(props)) {
+                for (int o = 0; o < 10; o++) {
+                    receipts.processed("orders", 0, o);
+                    reported.put("small-" + RUN + "/orders/0@" + o, List.of("processed"));
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> receipts.getSendFailures() >= 2);
+                receipts.failed("orders", 1, 3, "com.example.Boom");
+                reported.put("small-" + RUN + "/orders/1@3", List.of("com.example.Boom"));
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, receiptTopic),
+                        List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1048588"),
+                                AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                        assertThat(ReceiptsOnTheTopic.told(receiptTopic)).isEqualTo(reported));
+                assertThat(receipts.getPending()).isZero();
+                assertThat(receipts.getDropped()).isZero();
+            }
+        }
     }
 
     @Test
