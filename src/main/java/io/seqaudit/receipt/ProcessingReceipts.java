@@ -97,6 +97,10 @@ public final class ProcessingReceipts implements AutoCloseable {
 
     /** The application finished {@code record}: one processing of its offset. */
     public void processed(ConsumerRecord<?, ?> record) {
+        if (record == null) {
+            record(null, -1, -1, null); // logged once, never thrown into the application
+            return;
+        }
         record(record.topic(), record.partition(), record.offset(), null);
     }
 
@@ -107,6 +111,10 @@ public final class ProcessingReceipts implements AutoCloseable {
 
     /** The application gave up on {@code record}; the reason told is {@code error}'s class ("unknown" if null). */
     public void failed(ConsumerRecord<?, ?> record, Throwable error) {
+        if (record == null) {
+            record(null, -1, -1, reason(error));
+            return;
+        }
         record(record.topic(), record.partition(), record.offset(), reason(error));
     }
 

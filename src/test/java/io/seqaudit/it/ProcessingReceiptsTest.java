@@ -1,6 +1,7 @@
 package io.seqaudit.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 import io.seqaudit.receipt.ProcessingReceipts;
@@ -180,6 +181,13 @@ class ProcessingReceiptsTest {
             receipts.processed("orders", 0, o);
         }
         receipts.failed("orders", 1, 7, "java.lang.IllegalStateException");
+        // Calls that mean nothing are ignored (logged once), never thrown into the application.
+        assertThatCode(() -> {
+            receipts.processed(null);
+            receipts.failed(null, new IllegalStateException());
+            receipts.processed("orders", -1, 3);
+            receipts.processed("orders", 0, -3);
+        }).doesNotThrowAnyException();
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
         await().atMost(Duration.ofSeconds(30)).until(() -> receipts.getSendFailures() >= 2);
         assertThat(receipts.getSent()).isZero();
