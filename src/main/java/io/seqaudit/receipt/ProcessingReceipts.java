@@ -53,6 +53,7 @@ public final class ProcessingReceipts implements AutoCloseable {
     private final Object sending = new Object();
     private boolean closed; // guarded by batcher
     private long droppedSeen; // guarded by sending
+    private boolean dropping; // guarded by sending
     private boolean badCallLogged;
 
     /**
@@ -160,7 +161,11 @@ public final class ProcessingReceipts implements AutoCloseable {
         tick();
     }
 
-    /** Sends what is held (waiting up to 10 s), stops the timer and closes the receipt producer. */
+    /**
+     * Stops the timer, lets a send under way finish (within the producer's delivery timeout, 30 s), sends what is
+     * held (waiting up to 10 s; what is not sent by then is counted in {@link #getDropped()}) and closes the receipt
+     * producer. Receipts reported after close are counted there too. Never throws.
+     */
     @Override
     public void close() {
         synchronized (batcher) {
@@ -169,7 +174,9 @@ public final class ProcessingReceipts implements AutoCloseable {
             }
             closed = true;
         }
-        timer.shutdownNow();
+        // shutdown, not shutdownNow: a tick under way finishes (within the delivery timeout) rather than
+        // giving up receipts that may still arrive, which the last send would then send a second time.
+        timer.shutdown();
         try {
             timer.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -225,21 +232,27 @@ public final class ProcessingReceipts implements AutoCloseable {
         try {
             synchronized (sending) {
                 List<Receipt> unsent = send(Long.MAX_VALUE);
-                if (!unsent.isEmpty()) {
-                    synchronized (batcher) {
-                        batcher.requeue(unsent);
-                    }
-                }
                 long dropped;
                 synchronized (batcher) {
+                    if (closed) {
+                        // close() gave up waiting for this tick and has sent its last receipts already
+                        unsent.forEach(r -> droppedAtClose.add(r.offsets()));
+                    } else {
+                        batcher.requeue(unsent);
+                    }
                     dropped = batcher.dropped();
                 }
-                if (dropped > droppedSeen) {
-                    LOG.warn("seqaudit receipts: {} offsets' receipts of group {} dropped so far (more than {} "
-                            + "ranges unsent); logged again after the next drop", dropped, settings.group(),
+                if (dropped > droppedSeen && !dropping) {
+                    LOG.warn("seqaudit receipts: receipts of group {} are being dropped (more than {} ranges "
+                            + "unsent; see getDropped()); logged again once they are sent", settings.group(),
                             settings.maxPending());
-                    droppedSeen = dropped;
+                    dropping = true;
+                } else if (dropping && unsent.isEmpty()) {
+                    LOG.info("seqaudit receipts of group {} are sent again; {} offsets' receipts were dropped",
+                            settings.group(), dropped);
+                    dropping = false;
                 }
+                droppedSeen = dropped;
             }
         } catch (RuntimeException e) {
             // The timer must go on: a scheduled task that throws is never run again.

@@ -75,9 +75,9 @@ final class ReceiptSender implements AutoCloseable {
 
     /**
      * Sends {@code receipts} and waits for their outcomes, at most {@code waitMs} ({@code Long.MAX_VALUE}: until
-     * each has one, within the delivery timeout).
+     * each has one, within the delivery timeout), through interrupts.
      *
-     * @return the receipts not sent, in their order
+     * @return the receipts not sent (refused, or without an answer by {@code waitMs}), in their order
      */
     List<Receipt> send(List<Receipt> receipts, long waitMs) {
         if (receipts.isEmpty()) {
@@ -98,27 +98,34 @@ final class ReceiptSender implements AutoCloseable {
         }
         long deadline = waitMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + waitMs * 1_000_000;
         List<Receipt> unsent = new ArrayList<>();
+        boolean interrupted = false;
         for (int i = 0; i < receipts.size(); i++) {
             Future<?> answer = answers.get(i);
-            try {
-                if (answer == null) {
-                    unsent.add(receipts.get(i));
-                    continue;
-                }
-                if (deadline == Long.MAX_VALUE) {
-                    answer.get(); // completes within the delivery timeout
-                } else {
-                    answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                }
-                sent.increment();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (answer == null) {
                 unsent.add(receipts.get(i));
-                problem = e;
-            } catch (TimeoutException | ExecutionException e) {
-                unsent.add(receipts.get(i));
-                problem = e;
+                continue;
             }
+            while (true) {
+                try {
+                    if (deadline == Long.MAX_VALUE) {
+                        answer.get(); // completes within the delivery timeout
+                    } else {
+                        answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    }
+                    sent.increment();
+                    break;
+                } catch (InterruptedException e) {
+                    // Wait on: a receipt given up while still on its way would be sent again, a second receipt.
+                    interrupted = true;
+                } catch (TimeoutException | ExecutionException e) {
+                    unsent.add(receipts.get(i));
+                    problem = e;
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (!unsent.isEmpty()) {
             failures.add(unsent.size());
