@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * chosen records while the channel goes on past them (failure-strategy=ignore) and commits as it goes
  * (throttled). The receipt topic then holds a processed receipt for every other record and a failed one, with the
  * exception's class, for each chosen one, exactly; the application's code knows nothing of receipts. A batch
- * channel's receipts tell each record of each batch, with its batch's outcome.
+ * channel's receipts tell each record of each batch, with its batch's outcome; a channel without group.id is
+ * reported under the group its consumer really commits in.
  */
 @QuarkusTest
 @TestProfile(ReceiptsIncomingInterceptorTest.Profile.class)
@@ -42,6 +44,7 @@ class ReceiptsIncomingInterceptorTest {
     static final String GROUP = "srm-app-" + RUN;
     static final String BATCH_TOPIC = "srm-batch-orders-" + RUN;
     static final String BATCH_GROUP = "srm-batch-app-" + RUN;
+    static final String NO_GROUP_TOPIC = "srm-no-group-orders-" + RUN;
 
     public static class Profile implements QuarkusTestProfile {
         @Override
@@ -70,8 +73,14 @@ class ReceiptsIncomingInterceptorTest {
             m.put(batch + "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
             m.put(batch + "failure-strategy", "ignore");
             m.put(batch + "commit-strategy", "throttled");
+            String noGroup = "mp.messaging.incoming." + ReceiptsTestApplication.NO_GROUP_CHANNEL + ".";
+            m.put(noGroup + "connector", "smallrye-kafka");
+            m.put(noGroup + "topic", NO_GROUP_TOPIC);
+            m.put(noGroup + "auto.offset.reset", "earliest");
+            m.put(noGroup + "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
+            m.put(noGroup + "commit-strategy", "throttled");
             m.put("seqaudit.receipts.channels", ReceiptsTestApplication.CHANNEL + ","
-                    + ReceiptsTestApplication.BATCH_CHANNEL);
+                    + ReceiptsTestApplication.BATCH_CHANNEL + "," + ReceiptsTestApplication.NO_GROUP_CHANNEL);
             m.put("seqaudit.receipts.topic", RECEIPTS);
             m.put("seqaudit.receipts.interval", "200ms");
             return m;
@@ -89,6 +98,7 @@ class ReceiptsIncomingInterceptorTest {
             KafkaSupport.createTopic("srm-audited-" + RUN, 1);
             KafkaSupport.createTopic(TOPIC, 3);
             KafkaSupport.createTopic(BATCH_TOPIC, 2);
+            KafkaSupport.createTopic(NO_GROUP_TOPIC, 1);
             KafkaSupport.createTopic(RECEIPTS, 1);
             return Map.of();
         }
@@ -121,6 +131,39 @@ class ReceiptsIncomingInterceptorTest {
         Map<String, List<String>> told = new TreeMap<>(ReceiptsOnTheTopic.told(RECEIPTS));
         told.keySet().removeIf(k -> !k.startsWith(group + "/"));
         return told;
+    }
+
+    @Test
+    void aChannelWithoutGroupIdIsReportedUnderTheGroupItReallyCommitsIn() throws Exception {
+        int records = 5;
+        send(NO_GROUP_TOPIC, records, new ArrayList<>());
+        // The group the broker knows as committing this topic: whatever default SmallRye and Quarkus chose.
+        String group;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaSupport.bootstrap()))) {
+            group = await().atMost(Duration.ofSeconds(60)).until(() -> committer(admin, NO_GROUP_TOPIC),
+                    java.util.Objects::nonNull);
+        }
+        Map<String, List<String>> expected = new TreeMap<>();
+        for (int o = 0; o < records; o++) {
+            expected.put(group + "/" + NO_GROUP_TOPIC + "/0@" + o, List.of("processed"));
+        }
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            Map<String, List<String>> told = new TreeMap<>(ReceiptsOnTheTopic.told(RECEIPTS));
+            told.keySet().removeIf(k -> !k.contains("/" + NO_GROUP_TOPIC + "/"));
+            assertThat(told).isEqualTo(expected);
+        });
+    }
+
+    /** The consumer group that has committed an offset of {@code topic}, or null. */
+    private static String committer(Admin admin, String topic) throws Exception {
+        for (var g : admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS)) {
+            var offsets = admin.listConsumerGroupOffsets(g.groupId()).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
+            if (offsets.keySet().stream().anyMatch(tp -> tp.topic().equals(topic))) {
+                return g.groupId();
+            }
+        }
+        return null;
     }
 
     @Test

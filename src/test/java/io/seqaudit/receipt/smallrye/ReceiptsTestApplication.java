@@ -20,6 +20,7 @@ public class ReceiptsTestApplication {
 
     public static final String CHANNEL = "orders-in";
     public static final String BATCH_CHANNEL = "orders-batch-in";
+    public static final String NO_GROUP_CHANNEL = "orders-no-group-in";
     public static final String POISON = "poison";
     /** What the batch method was given: "topic/partition@offset" → whether its batch failed. */
     public static final Map<String, Boolean> BATCHED = new ConcurrentHashMap<>();
@@ -29,6 +30,11 @@ public class ReceiptsTestApplication {
         if (value.startsWith(POISON)) {
             throw new IllegalStateException("cannot process " + value);
         }
+    }
+
+    @Incoming(NO_GROUP_CHANNEL)
+    public void consumeWithoutGroup(String value) {
+        // Processes everything; its channel names no group.id
     }
 
     @Incoming(BATCH_CHANNEL)
