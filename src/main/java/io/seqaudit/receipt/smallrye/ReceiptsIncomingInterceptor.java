@@ -1,6 +1,7 @@
 package io.seqaudit.receipt.smallrye;
 
 import io.seqaudit.receipt.ProcessingReceipts;
+import io.seqaudit.receipt.ReceiptSettings;
 import io.smallrye.reactive.messaging.IncomingInterceptor;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
@@ -12,6 +13,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,7 +51,6 @@ public class ReceiptsIncomingInterceptor implements IncomingInterceptor {
     /** The channels whose messages get receipts, comma-separated; none by default. */
     public static final String CHANNELS = "seqaudit.receipts.channels";
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptsIncomingInterceptor.class);
-    private static final String PREFIX = "seqaudit.receipts.";
 
     private final Config config;
     private final Instance<KafkaClientService> clients;
@@ -121,10 +122,10 @@ public class ReceiptsIncomingInterceptor implements IncomingInterceptor {
     private Optional<ProcessingReceipts> create(String channel) {
         try {
             Map<String, Object> configs = new HashMap<>(consumerConfiguration(channel));
-            for (String name : config.getPropertyNames()) {
-                if (name.startsWith(PREFIX) && !name.equals(CHANNELS)) {
-                    config.getOptionalValue(name, String.class).ifPresent(v -> configs.put(name, v));
-                }
+            // Looked up by name, not found by listing: SEQAUDIT_RECEIPTS_TOPIC and the like count too.
+            for (String name : List.of(ReceiptSettings.TOPIC, ReceiptSettings.INTERVAL, ReceiptSettings.MAX_PENDING,
+                    ReceiptSettings.CLIENT)) {
+                config.getOptionalValue(name, String.class).ifPresent(v -> configs.put(name, v));
             }
             ProcessingReceipts r = new ProcessingReceipts(configs);
             LOG.info("seqaudit processing receipts of channel {} (group {}) go to {}", channel, r.settings().group(),
