@@ -3,9 +3,13 @@ package io.seqaudit.receipt;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -77,34 +81,92 @@ final class ReceiptSender implements AutoCloseable {
      * Sends {@code receipts} and waits for their outcomes, at most {@code waitMs} ({@code Long.MAX_VALUE}: until
      * each has one, within the delivery timeout), through interrupts.
      *
-     * @return the receipts not sent (refused, or without an answer by {@code waitMs}), in their order
+     * <p>One partition's receipts arrive in their order: the n-th receipt of each (group, topic, partition) goes
+     * in the n-th wave, sent once the previous wave is answered, and a partition whose receipt was not sent sends
+     * none of its later ones (they are returned unsent with it). Usually a tick has one receipt per partition, so
+     * one wave: a round trip per tick, not per receipt.
+     *
+     * @return the receipts not sent (refused, without an answer by {@code waitMs}, or held behind one), in order
      */
     List<Receipt> send(List<Receipt> receipts, long waitMs) {
         if (receipts.isEmpty()) {
             return List.of();
         }
         long at = System.currentTimeMillis();
-        // All messages first, then the answers: one round trip per tick, not one per receipt (acks=all, linger).
-        List<Future<?>> answers = new ArrayList<>(receipts.size());
+        long deadline = waitMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + waitMs * 1_000_000;
+        List<List<Integer>> waves = new ArrayList<>();
+        Map<ReceiptBatcher.Key, Integer> perKey = new HashMap<>();
+        for (int i = 0; i < receipts.size(); i++) {
+            int n = perKey.merge(key(receipts.get(i)), 1, Integer::sum) - 1;
+            if (n == waves.size()) {
+                waves.add(new ArrayList<>());
+            }
+            waves.get(n).add(i);
+        }
+        boolean[] unsent = new boolean[receipts.size()];
+        Set<ReceiptBatcher.Key> stopped = new HashSet<>();
         Exception problem = null;
-        for (Receipt r : receipts) {
-            try {
-                answers.add(producer.send(new ProducerRecord<>(settings.topic(), Receipts.key(r.group(), r.topic(),
-                        r.partition()), Receipts.json(r, at, settings.client()).getBytes(StandardCharsets.UTF_8))));
-            } catch (RuntimeException e) {
-                answers.add(null);
-                problem = e;
+        int failed = 0;
+        for (List<Integer> wave : waves) {
+            // All messages of a wave first, then the answers (acks=all, linger).
+            List<Future<?>> answers = new ArrayList<>(wave.size());
+            for (int i : wave) {
+                Receipt r = receipts.get(i);
+                Future<?> answer = null;
+                if (!stopped.contains(key(r))) {
+                    try {
+                        answer = producer.send(new ProducerRecord<>(settings.topic(), Receipts.key(r.group(),
+                                r.topic(), r.partition()), Receipts.json(r, at, settings.client())
+                                        .getBytes(StandardCharsets.UTF_8)));
+                    } catch (RuntimeException e) {
+                        answer = CompletableFuture.failedFuture(e);
+                    }
+                }
+                answers.add(answer);
+            }
+            for (int j = 0; j < wave.size(); j++) {
+                int i = wave.get(j);
+                Exception e = answers.get(j) == null ? null : outcome(answers.get(j), deadline);
+                if (answers.get(j) == null || e != null) {
+                    unsent[i] = true;
+                    stopped.add(key(receipts.get(i)));
+                }
+                if (e != null) {
+                    failed++;
+                    problem = e;
+                } else if (answers.get(j) != null) {
+                    sent.increment();
+                }
             }
         }
-        long deadline = waitMs == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + waitMs * 1_000_000;
-        List<Receipt> unsent = new ArrayList<>();
-        boolean interrupted = false;
+        List<Receipt> kept = new ArrayList<>();
         for (int i = 0; i < receipts.size(); i++) {
-            Future<?> answer = answers.get(i);
-            if (answer == null) {
-                unsent.add(receipts.get(i));
-                continue;
+            if (unsent[i]) {
+                kept.add(receipts.get(i));
             }
+        }
+        if (failed > 0) {
+            failures.add(failed);
+            if (!failing) {
+                LOG.warn("seqaudit receipts to {} could not be sent ({}); kept and sent again, logged again once "
+                        + "they are sent", settings.topic(), problem.toString());
+                failing = true;
+            }
+        } else if (failing) {
+            LOG.info("seqaudit receipts to {} are sent again", settings.topic());
+            failing = false;
+        }
+        return kept;
+    }
+
+    private static ReceiptBatcher.Key key(Receipt r) {
+        return new ReceiptBatcher.Key(r.group(), r.topic(), r.partition());
+    }
+
+    /** Waits for a send's answer until {@code deadline}, through interrupts; null if sent, else why not. */
+    private static Exception outcome(Future<?> answer, long deadline) {
+        boolean interrupted = false;
+        try {
             while (true) {
                 try {
                     if (deadline == Long.MAX_VALUE) {
@@ -112,33 +174,19 @@ final class ReceiptSender implements AutoCloseable {
                     } else {
                         answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     }
-                    sent.increment();
-                    break;
+                    return null;
                 } catch (InterruptedException e) {
                     // Wait on: a receipt given up while still on its way would be sent again, a second receipt.
                     interrupted = true;
                 } catch (TimeoutException | ExecutionException e) {
-                    unsent.add(receipts.get(i));
-                    problem = e;
-                    break;
+                    return e;
                 }
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (!unsent.isEmpty()) {
-            failures.add(unsent.size());
-            if (!failing) {
-                LOG.warn("seqaudit receipts to {} could not be sent ({}); kept and sent again, logged again once "
-                        + "they are sent", settings.topic(), problem == null ? "?" : problem.toString());
-                failing = true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
-        } else if (failing) {
-            LOG.info("seqaudit receipts to {} are sent again", settings.topic());
-            failing = false;
         }
-        return unsent;
     }
 
     @Override

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The plain-Java receipts client against the real broker: what an application loop processed and failed is on
  * the receipt topic, exactly, as kcat reads it; close() sends the tail; receipts the broker refused are kept and
- * sent once (not twice) when it takes them; a receipt topic that cannot be written never blocks or fails the
+ * sent once (not twice) when it takes them, a partition's receipts in their order; a receipt topic that cannot be written never blocks or fails the
  * processing, and what it costs is counted.
  */
 class ProcessingReceiptsTest {
@@ -162,6 +162,41 @@ class ProcessingReceiptsTest {
                         assertThat(ReceiptsOnTheTopic.told(receiptTopic)).isEqualTo(reported));
                 assertThat(receipts.getPending()).isZero();
                 assertThat(receipts.getDropped()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aPartitionsReceiptsArriveInTheirOrderEvenWhenAnEarlierOneIsRefused() throws Exception {
+        String receiptTopic = "receipts-order-" + RUN;
+        String group = "order-" + RUN;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaSupport.bootstrap()))) {
+            // Messages of at most 400 bytes: the large receipt below is refused, the small one would pass.
+            admin.createTopics(List.of(new NewTopic(receiptTopic, 1, (short) 1).configs(Map.of(
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "400")))).all().get(30, TimeUnit.SECONDS);
+            // Only flush() sends.
+            Properties props = consumerProperties(group, Map.of("seqaudit.receipts.topic", receiptTopic,
+                    "seqaudit.receipts.interval", "3600s"));
+            Map<String, List<String>> reported = new TreeMap<>();
+            try (ProcessingReceipts receipts = new ProcessingReceipts(props)) {
+                for (int o = 0; o < 60; o += 2) { // 30 failed ranges: a receipt of about 900 bytes
+                    receipts.failed("orders", 0, o, "com.example.Fail");
+                    reported.put(group + "/orders/0@" + o, new ArrayList<>(List.of("com.example.Fail")));
+                }
+                receipts.processed("orders", 0, 0); // recovered: a second receipt, small, of the same partition
+                reported.get(group + "/orders/0@0").add("processed");
+                receipts.flush();
+                assertThat(receipts.getSendFailures()).isEqualTo(1);
+                assertThat(ReceiptsOnTheTopic.kcat(receiptTopic)).as("the small one waits behind the large one")
+                        .isEmpty();
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, receiptTopic),
+                        List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1048588"),
+                                AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    receipts.flush();
+                    assertThat(receipts.getPending()).isZero();
+                });
+                assertThat(ReceiptsOnTheTopic.told(receiptTopic)).isEqualTo(reported);
             }
         }
     }
