@@ -243,6 +243,16 @@ public final class ConsumerLedger {
         marks.removeIf(m -> m.committed() <= f);
     }
 
+    /** When the group's committed offset was first seen past {@code offset} (epoch ms; -1 if not yet). */
+    public long committedAt(long offset) {
+        for (Mark m : marks) {
+            if (m.committed() > offset) {
+                return m.at();
+            }
+        }
+        return -1;
+    }
+
     /** Committed offsets not proven processed yet (waiting for receipts or grace; may include markers). */
     public long pending() {
         if (start < 0 || committed <= frontier) {
