@@ -7,6 +7,9 @@ import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.LossStage;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
+import io.seqaudit.sequence.ConsumerReason;
+import io.seqaudit.state.ConsumerFinding;
+import io.seqaudit.state.ConsumerStore;
 import io.seqaudit.state.GapId;
 import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.GapState;
@@ -118,22 +121,23 @@ public class AuditReader {
      * gaps' streams: a small page is cheap whatever the topic holds. With a state, a page may hold fewer than
      * {@code limit} items (even none) while {@code next} is set: follow {@code next} until it is null.
      */
-    public Page<GapView> gaps(String topic, String state, String cursor, int limit) {
+    public Page<GapView> gaps(String topic, String state, String stage, String cursor, int limit) {
         String after = Page.decode(cursor);
         if (after != null && !after.startsWith(topic + ".")) { // not a gap id of this topic: no cursor we gave
             throw Page.badCursor();
         }
+        boolean consumerStage = LossStage.CONSUMER.tag().equals(stage);
         TreeMap<String, GapView> candidates = new TreeMap<>();
         // The last id up to which every source was read whole; null once every source was read to its end.
         String boundary = null;
-        if (!"repaired".equals(state)) {
+        if (!"repaired".equals(state) && !consumerStage) {
             StateReader.GapPage open = reader.gapsAfter(topic, after, limit);
             List<ReplayView> replays = replayStore.ofStreams(topic, open.gaps().stream()
                     .filter(g -> g.state() == GapState.LOST).map(g -> streamPrefix(g.id())).distinct().toList());
             open.gaps().forEach(g -> candidates.put(g.id(), withReplay(view(g), replays)));
             boundary = open.more() ? open.last() : null;
         }
-        if (state == null || "repaired".equals(state)) {
+        if ((state == null || "repaired".equals(state)) && !consumerStage) {
             // A replay id is its gap's id + "-" + toSeq: the replays of the gaps after the cursor follow "<after>-~".
             ReplayStore.Slice slice = replayStore.after(topic, after == null ? null : after + "-~", limit);
             slice.replays().stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
@@ -141,6 +145,15 @@ public class AuditReader {
             if (slice.more()) {
                 String last = GapId.gapOfReplay(slice.last());
                 boundary = boundary == null || last.compareTo(boundary) < 0 ? last : boundary;
+            }
+        }
+        if ((stage == null || consumerStage) && (state == null || "lost".equals(state)
+                || DUPLICATED.equals(state))) {
+            // Consumer-stage findings: their ids sort after every stream gap id of the topic (ConsumerFinding.idOf).
+            ConsumerStore.Page found = reader.consumerFindingsAfter(topic, after, limit);
+            found.findings().forEach(f -> candidates.put(f.id(), view(f)));
+            if (found.more()) {
+                boundary = boundary == null || found.last().compareTo(boundary) < 0 ? found.last() : boundary;
             }
         }
         String last = boundary;
@@ -152,8 +165,22 @@ public class AuditReader {
             page.subList(limit, page.size()).clear();
             last = page.get(limit - 1).id();
         }
-        List<GapView> items = page.stream().filter(g -> state == null || state.equals(g.state())).toList();
+        List<GapView> items = page.stream().filter(g -> state == null || state.equals(g.state()))
+                .filter(g -> stage == null || stage.equals(g.stage())).toList();
         return new Page<>(items, last == null ? null : Page.encode(last));
+    }
+
+    /** The state of a consumer-stage {@code processed_twice} finding in {@code GET /gaps}. */
+    static final String DUPLICATED = "duplicated";
+
+    /** A consumer-stage finding as a gap: one record, its seq as the range (-1 without a valid stamp). */
+    private static GapView view(ConsumerFinding f) {
+        long seq = f.seq() == null ? -1 : f.seq();
+        boolean lost = f.reason() == ConsumerReason.COMMITTED_NOT_PROCESSED;
+        return new GapView(f.id(), f.topic(), f.partition(), f.key(), f.keyBase64(), f.producer(),
+                f.epoch() == null ? -1 : f.epoch(), seq, seq, lost ? "lost" : DUPLICATED, f.committedAt(),
+                lost ? f.foundAt() : null, LossStage.CONSUMER.tag(), f.cause(), f.group(), f.offset(),
+                f.reason().tag());
     }
 
     /** {@code topic.streamId.} of a gap or replay id {@code topic.streamId.from[-to]} (ids stored by us: well formed). */

@@ -33,7 +33,9 @@ import java.util.Set;
 public class AuditResource {
 
     private static final Set<String> STATES = Set.of("suspected", "lost", "replaying", "repaired", "unrecoverable",
-            "failed");
+            "failed", "duplicated");
+    private static final Set<String> STAGES = java.util.Arrays.stream(io.seqaudit.sequence.LossStage.values())
+            .map(io.seqaudit.sequence.LossStage::tag).collect(java.util.stream.Collectors.toSet());
 
     private final AuditReader reader;
     private final SeqauditConfig config;
@@ -52,17 +54,23 @@ public class AuditResource {
 
     @GET
     @Path("/gaps")
-    @APIResponse(responseCode = "200", description = "One page of gaps, in id order")
+    @APIResponse(responseCode = "200", description = "One page of gaps, in id order (the consumer stage's findings "
+            + "after the streams' gaps)")
     public Page<GapView> gaps(@QueryParam("topic") @Parameter(required = true) String topic,
             @QueryParam("state") @Parameter(schema = @Schema(enumeration = { "suspected", "lost", "replaying",
-                    "repaired", "unrecoverable", "failed" })) String state,
+                    "repaired", "unrecoverable", "failed", "duplicated" })) String state,
+            @QueryParam("stage") @Parameter(schema = @Schema(enumeration = { "unknown", "producer", "broker",
+                    "consumer" })) String stage,
             @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
             @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
                     maximum = "1000", defaultValue = "100")) String limit) {
         if (state != null && !STATES.contains(state)) {
             throw new BadRequestException("state", "state must be one of " + STATES);
         }
-        return reader.gaps(topic(topic), state, cursor, limit(limit));
+        if (stage != null && !STAGES.contains(stage)) {
+            throw new BadRequestException("stage", "stage must be one of " + STAGES);
+        }
+        return reader.gaps(topic(topic), state, stage, cursor, limit(limit));
     }
 
     @GET
