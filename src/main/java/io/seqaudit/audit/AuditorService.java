@@ -100,7 +100,18 @@ public class AuditorService {
                 new ReceiptReader(consumerProperties(), a.receiptTopic(), consumerMetrics),
                 new GroupOffsets(admin, groups, Math.max(1000, a.tick().toMillis())),
                 new CommittedLookup(kafka.settings(KafkaClients.Kind.CONSUMER)),
-                new io.seqaudit.state.ConsumerStore(store), consumerMetrics, this.auditors);
+                new io.seqaudit.state.ConsumerStore(store), consumerMetrics, config.topics(), this::owned);
+    }
+
+    /** What the consumer thread's auditors own now, of the topics whose state it audits against. */
+    private Map<String, ConsumerAudit.Owned> owned() {
+        Map<String, ConsumerAudit.Owned> out = new HashMap<>();
+        auditors.forEach((topic, a) -> {
+            if (a.identity().status() == TopicIdentity.Status.OK) {
+                out.put(topic, new ConsumerAudit.Owned(a.partitions(), a.identity().generation()));
+            }
+        });
+        return out;
     }
 
     private Properties consumerProperties() {

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
@@ -80,7 +81,15 @@ final class ConsumerAudit implements AutoCloseable {
     private record Twice(ConsumerLedger.Range range, String receipt, long at) {
     }
 
+    /**
+     * What this instance owns of an audited topic now: its partitions, and the generation of the topic's state it
+     * audits against (every write checks it). A topic whose state is not usable (lost, unknown) is left out.
+     */
+    record Owned(java.util.Set<Integer> partitions, String generation) {
+    }
+
     private final List<String> groups;
+    private final List<String> topics;
     private final long graceMs;
     private final long backoffMs;
     private final ReceiptReader reader;
@@ -88,7 +97,7 @@ final class ConsumerAudit implements AutoCloseable {
     private final CommittedLookup lookup;
     private final ConsumerStore store;
     private final ConsumerMetrics metrics;
-    private final Map<String, TopicAuditor> auditors;
+    private final Supplier<Map<String, Owned>> owners;
     /** "group/topic/partition" → its tracker. */
     private final Map<String, Tracker> trackers = new HashMap<>();
     private long nextDue;
@@ -96,7 +105,8 @@ final class ConsumerAudit implements AutoCloseable {
     private boolean failing;
 
     ConsumerAudit(List<String> groups, long graceMs, long backoffMs, ReceiptReader reader, GroupOffsets offsets,
-            CommittedLookup lookup, ConsumerStore store, ConsumerMetrics metrics, Map<String, TopicAuditor> auditors) {
+            CommittedLookup lookup, ConsumerStore store, ConsumerMetrics metrics, java.util.Collection<String> topics,
+            Supplier<Map<String, Owned>> owners) {
         this.groups = List.copyOf(groups);
         this.graceMs = graceMs;
         this.backoffMs = backoffMs;
@@ -105,10 +115,11 @@ final class ConsumerAudit implements AutoCloseable {
         this.lookup = lookup;
         this.store = store;
         this.metrics = metrics;
-        this.auditors = auditors;
+        this.owners = owners;
+        this.topics = List.copyOf(topics);
         List<String> reasons = java.util.Arrays.stream(Receipt.Problem.values()).map(Receipt.Problem::tag).toList();
         for (String g : groups) {
-            auditors.keySet().forEach(t -> metrics.register(g, t, reasons));
+            topics.forEach(t -> metrics.register(g, t, reasons));
         }
     }
 
@@ -125,10 +136,13 @@ final class ConsumerAudit implements AutoCloseable {
             Map<String, Map<TopicPartition, Long>> committed = offsets.poll(now);
             if (committed != null) {
                 for (Tracker t : trackers.values()) {
-                    Long c = committed.getOrDefault(t.group, Map.of()).get(new TopicPartition(t.topic, t.partition));
+                    Map<TopicPartition, Long> ofGroup = committed.get(t.group);
+                    Long c = ofGroup == null ? null : ofGroup.get(new TopicPartition(t.topic, t.partition));
                     if (c != null && c != t.ledger.committedOffset()) {
                         t.ledger.committed(c, now);
                         t.dirty = true;
+                    } else if (ofGroup != null && c == null) {
+                        t.dirty |= t.ledger.noCommit(); // the group has no offset here (yet)
                     }
                 }
             }
@@ -258,9 +272,13 @@ final class ConsumerAudit implements AutoCloseable {
 
     /** Stores a tracker's work; a refused write starts it again from what Redis holds. */
     private void write(Tracker t) {
-        TopicAuditor auditor = auditors.get(t.topic);
+        Owned owned = owners.get().get(t.topic);
+        if (owned == null) {
+            trackers.remove(id(t.group, t.topic, t.partition)); // the topic's state became unusable meanwhile
+            return;
+        }
         ConsumerProgress next = t.stored.next(t.receipts, t.ledger.data());
-        ConsumerStore.Result r = store.write(next, auditor.identity().generation(), t.findings);
+        ConsumerStore.Result r = store.write(next, owned.generation(), t.findings);
         switch (r.outcome()) {
             case APPLIED -> {
                 metrics.found(t.group, t.topic, t.lost, t.dups);
@@ -279,16 +297,13 @@ final class ConsumerAudit implements AutoCloseable {
     /** Watches the (group, partition)s of the partitions the auditors own now, with a state this auditor holds. */
     private void followOwners() {
         Set<String> now = new HashSet<>();
-        for (TopicAuditor a : auditors.values()) {
-            if (a.identity().status() != TopicIdentity.Status.OK) {
-                continue;
-            }
-            for (int p : a.partitions()) {
+        for (Map.Entry<String, Owned> e : owners.get().entrySet()) {
+            for (int p : e.getValue().partitions()) {
                 for (String g : groups) {
-                    String id = id(g, a.topic(), p);
+                    String id = id(g, e.getKey(), p);
                     now.add(id);
                     if (!trackers.containsKey(id)) {
-                        Tracker t = new Tracker(store.progress(g, a.topic(), p));
+                        Tracker t = new Tracker(store.progress(g, e.getKey(), p));
                         trackers.put(id, t);
                         rewindTo(t);
                     }
@@ -306,7 +321,7 @@ final class ConsumerAudit implements AutoCloseable {
     private void gauges() {
         Map<String, Long> pending = new HashMap<>();
         for (String g : groups) {
-            auditors.keySet().forEach(topic -> pending.put(g + "\u0000" + topic, 0L));
+            topics.forEach(topic -> pending.put(g + "\u0000" + topic, 0L));
         }
         trackers.values().forEach(t -> pending.merge(t.group + "\u0000" + t.topic, t.ledger.pending(), Long::sum));
         pending.forEach((k, v) -> {

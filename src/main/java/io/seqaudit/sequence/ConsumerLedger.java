@@ -39,10 +39,12 @@ public final class ConsumerLedger {
      * The ledger as stored (a plain value, for JSON).
      *
      * @param start the first offset watched, -1 until the group's committed offset was first seen
+     * @param fromLogStart whether the group was seen without a committed offset for the partition before it had one:
+     *        then the watch starts at offset 0 (a group new to the partition reads it from its start)
      * @param frontier every offset below it is settled
      * @param committed the group's committed offset as last seen, -1 if never
      */
-    public record Data(long start, long frontier, long committed, List<Range> processed, List<Failure> failed,
+    public record Data(long start, boolean fromLogStart, long frontier, long committed, List<Range> processed, List<Failure> failed,
             List<Range> lost, List<Mark> marks, long processedCount, long lostCount, long twiceCount) {
     }
 
@@ -56,6 +58,7 @@ public final class ConsumerLedger {
     static final int MARKS_KEPT = 64;
 
     private long start;
+    private boolean fromLogStart;
     private long frontier;
     private long committed;
     private final OffsetRanges processed = new OffsetRanges();
@@ -68,11 +71,12 @@ public final class ConsumerLedger {
 
     /** A ledger of a group not seen before: it starts where the group's committed offset is first seen. */
     public ConsumerLedger() {
-        this(new Data(-1, 0, -1, List.of(), List.of(), List.of(), List.of(), 0, 0, 0));
+        this(new Data(-1, false, 0, -1, List.of(), List.of(), List.of(), List.of(), 0, 0, 0));
     }
 
     public ConsumerLedger(Data d) {
         start = d.start();
+        fromLogStart = d.fromLogStart();
         frontier = d.frontier();
         committed = d.committed();
         d.processed().forEach(r -> processed.put(r.from(), r.to(), null));
@@ -85,7 +89,7 @@ public final class ConsumerLedger {
     }
 
     public Data data() {
-        return new Data(start, frontier, committed,
+        return new Data(start, fromLogStart, frontier, committed,
                 processed.spans().stream().map(s -> new Range(s.from(), s.to())).toList(),
                 failed.spans().stream().map(s -> new Failure(s.from(), s.to(), s.label())).toList(),
                 lost.spans().stream().map(s -> new Range(s.from(), s.to())).toList(), List.copyOf(marks),
@@ -126,6 +130,7 @@ public final class ConsumerLedger {
             failed.remove(f, to); // failed, then processed: the application recovered
         }
         twice.forEach(r -> twiceCount += r.to() - r.from() + 1);
+        compact();
         return twice;
     }
 
@@ -146,6 +151,19 @@ public final class ConsumerLedger {
         }
     }
 
+    /**
+     * The group was seen without a committed offset for the partition: when it commits one, the watch starts at
+     * offset 0, not at that commit (a group new to the partition reads it from the start, and a record it commits
+     * past there unprocessed is a loss too). True if that changed the ledger.
+     */
+    public boolean noCommit() {
+        if (start >= 0 || fromLogStart) {
+            return false;
+        }
+        fromLogStart = true;
+        return true;
+    }
+
     /** The group's committed offset for the partition as read now (-1: none). */
     public void committed(long offset, long now) {
         if (offset < 0) {
@@ -154,7 +172,7 @@ public final class ConsumerLedger {
         if (start < 0) {
             long lowest = processed.lowest() < 0 ? failed.lowest() : failed.lowest() < 0 ? processed.lowest()
                     : Math.min(processed.lowest(), failed.lowest());
-            start = lowest < 0 ? offset : Math.min(lowest, offset);
+            start = fromLogStart ? 0 : lowest < 0 ? offset : Math.min(lowest, offset);
             frontier = start;
         }
         if (offset > committed) {
