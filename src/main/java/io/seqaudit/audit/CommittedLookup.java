@@ -64,6 +64,12 @@ final class CommittedLookup implements AutoCloseable {
         return out;
     }
 
+    /** The partition's last stable offset: every offset below it can be read {@code read_committed} now. */
+    long readableEnd(TopicPartition tp) {
+        consumer.assign(List.of(tp)); // the client keeps last stable offsets of assigned partitions only
+        return consumer.endOffsets(List.of(tp), READ_LIMIT).getOrDefault(tp, 0L);
+    }
+
     @Override
     public void close() {
         consumer.close(Duration.ofSeconds(2));

@@ -149,13 +149,12 @@ final class ConsumerAudit implements AutoCloseable {
             if (now >= nextDue) {
                 nextDue = now + DUE_EVERY_MS;
                 if (reader.caughtUp()) {
-                    trackers.values().forEach(t -> settleDue(t, now));
+                    trackers.values().forEach(t -> isolated(t, () -> settleDue(t, now)));
                 }
                 gauges();
             }
             for (Tracker t : trackers.values()) {
-                if (t.dirty) {
-                    lookUpTwice(t, now);
+                if (t.dirty && isolated(t, () -> lookUpTwice(t, now))) {
                     write(t);
                 }
             }
@@ -173,6 +172,21 @@ final class ConsumerAudit implements AutoCloseable {
                         + "once it works", e.toString(), backoffMs);
                 failing = true;
             }
+        }
+    }
+
+    /**
+     * Runs a tracker's Kafka lookup; a failure (a partition that cannot be read now) leaves that tracker as it was,
+     * unwritten, to try again at the next step, and never holds up the others. False if it failed.
+     */
+    private boolean isolated(Tracker t, Runnable lookup) {
+        try {
+            lookup.run();
+            return true;
+        } catch (org.apache.kafka.common.KafkaException e) {
+            LOG.debugf("Consumer stage of %s: lookup failed (%s); tried again", id(t.group, t.topic, t.partition),
+                    e.toString());
+            return false;
         }
     }
 
@@ -205,7 +219,11 @@ final class ConsumerAudit implements AutoCloseable {
 
     /** Settles a tracker's due stretch: its unreceipted data records are lost, its other offsets no data. */
     private void settleDue(Tracker t, long now) {
-        ConsumerLedger.Due due = t.ledger.due(now, graceMs, DUE_MAX_OFFSETS);
+        if (t.ledger.due(now, graceMs, DUE_MAX_OFFSETS) == null) {
+            return; // nothing due: no request
+        }
+        ConsumerLedger.Due due = t.ledger.due(now, graceMs, DUE_MAX_OFFSETS,
+                lookup.readableEnd(new TopicPartition(t.topic, t.partition)));
         if (due == null) {
             return;
         }

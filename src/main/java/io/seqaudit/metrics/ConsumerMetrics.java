@@ -25,6 +25,9 @@ public class ConsumerMetrics {
 
     public ConsumerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        Gauge.builder("seqaudit.receipt.topic.present", topicPresent, AtomicLong::get)
+                .description("0 while the receipt topic does not exist or cannot be read (no consumer-stage loss is "
+                        + "reported meanwhile)").register(registry);
     }
 
     /** Registers a (group, topic)'s meters at zero and the invalid-receipt counters, so alerts see increases. */
@@ -33,9 +36,6 @@ public class ConsumerMetrics {
         duplicates(group, topic);
         pending(group, topic, 0);
         invalidReasons.forEach(this::invalid);
-        Gauge.builder("seqaudit.receipt.topic.present", topicPresent, AtomicLong::get)
-                .description("0 while the receipt topic does not exist or cannot be read (no consumer-stage loss is "
-                        + "reported meanwhile)").register(registry);
     }
 
     /** Counts findings of one applied write. */

@@ -197,6 +197,14 @@ public final class ConsumerLedger {
      * with its unreceipted offsets (a failed one with its reason), or null when none is due.
      */
     public Due due(long now, long graceMs, long maxOffsets) {
+        return due(now, graceMs, maxOffsets, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #due(long, long, long)}, never reaching {@code readableEnd} or beyond: offsets the log cannot show
+     * yet (above the last stable offset: an open transaction) stay pending until it can.
+     */
+    public Due due(long now, long graceMs, long maxOffsets, long readableEnd) {
         long upTo = -1;
         for (Mark m : marks) {
             if (m.at() + graceMs <= now) {
@@ -206,7 +214,10 @@ public final class ConsumerLedger {
         if (start < 0 || upTo <= frontier) {
             return null;
         }
-        upTo = Math.min(upTo, frontier + maxOffsets);
+        upTo = Math.min(Math.min(upTo, frontier + maxOffsets), readableEnd);
+        if (upTo <= frontier) {
+            return null;
+        }
         List<Failure> out = new ArrayList<>();
         for (OffsetRanges.Span m : processed.missing(frontier, upTo - 1)) {
             long next = m.from();
