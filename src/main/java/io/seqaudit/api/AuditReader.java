@@ -3,10 +3,13 @@ package io.seqaudit.api;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.replay.ReplayStore;
 import io.seqaudit.replay.ReplayView;
-import io.seqaudit.sequence.MissingRange;
+import io.seqaudit.sequence.ConsumerReason;
 import io.seqaudit.sequence.LossStage;
+import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
+import io.seqaudit.state.ConsumerFinding;
+import io.seqaudit.state.ConsumerStore;
 import io.seqaudit.state.GapId;
 import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.GapState;
@@ -120,22 +123,23 @@ public class AuditReader {
      * gaps' streams: a small page is cheap whatever the topic holds. With a state, a page may hold fewer than
      * {@code limit} items (even none) while {@code next} is set: follow {@code next} until it is null.
      */
-    public Page<GapView> gaps(String topic, GapView.State state, String cursor, int limit) {
+    public Page<GapView> gaps(String topic, GapView.State state, LossStage stage, String cursor, int limit) {
         String after = Page.decode(cursor);
         if (after != null && !after.startsWith(topic + ".")) { // not a gap id of this topic: no cursor we gave
             throw Page.badCursor();
         }
+        boolean consumerStage = stage == LossStage.CONSUMER;
         TreeMap<String, GapView> candidates = new TreeMap<>();
         // The last id up to which every source was read whole; null once every source was read to its end.
         String boundary = null;
-        if (state != GapView.State.REPAIRED) {
+        if (state != GapView.State.REPAIRED && state != GapView.State.DUPLICATED && !consumerStage) {
             StateReader.GapPage open = reader.gapsAfter(topic, after, limit);
             List<ReplayView> replays = replayStore.ofStreams(topic, open.gaps().stream()
                     .filter(g -> g.state() == GapState.LOST).map(g -> streamPrefix(g.id())).distinct().toList());
             open.gaps().forEach(g -> candidates.put(g.id(), withReplay(view(g), replays)));
             boundary = open.more() ? open.last() : null;
         }
-        if (state == null || state == GapView.State.REPAIRED) {
+        if ((state == null || state == GapView.State.REPAIRED) && !consumerStage) {
             // A replay id is its gap's id + "-" + toSeq: the replays of the gaps after the cursor follow "<after>-~".
             ReplayStore.Slice slice = replayStore.after(topic, after == null ? null : after + "-~", limit);
             slice.replays().stream().filter(r -> r.state() == ReplayView.State.REPAIRED).map(AuditReader::repairedGap)
@@ -143,6 +147,15 @@ public class AuditReader {
             if (slice.more()) {
                 String last = GapId.gapOfReplay(slice.last());
                 boundary = boundary == null || last.compareTo(boundary) < 0 ? last : boundary;
+            }
+        }
+        if ((stage == null || consumerStage)
+                && (state == null || state == GapView.State.LOST || state == GapView.State.DUPLICATED)) {
+            // Consumer-stage findings: their ids sort after every stream gap id of the topic (ConsumerFinding.idOf).
+            ConsumerStore.Page found = reader.consumerFindingsAfter(topic, after, limit);
+            found.findings().forEach(f -> candidates.put(f.id(), view(f)));
+            if (found.more()) {
+                boundary = boundary == null || found.last().compareTo(boundary) < 0 ? found.last() : boundary;
             }
         }
         String last = boundary;
@@ -154,8 +167,19 @@ public class AuditReader {
             page.subList(limit, page.size()).clear();
             last = page.get(limit - 1).id();
         }
-        List<GapView> items = page.stream().filter(g -> state == null || state == g.state()).toList();
+        List<GapView> items = page.stream().filter(g -> state == null || state == g.state())
+                .filter(g -> stage == null || stage.tag().equals(g.stage())).toList();
         return new Page<>(items, last == null ? null : Page.encode(last));
+    }
+
+    /** A consumer-stage finding as a gap: one record, its seq as the range (-1 without a valid stamp). */
+    private static GapView view(ConsumerFinding f) {
+        long seq = f.seq() == null ? -1 : f.seq();
+        boolean lost = f.reason() == ConsumerReason.COMMITTED_NOT_PROCESSED;
+        return new GapView(f.id(), f.topic(), f.partition(), f.key(), f.keyBase64(), f.producer(),
+                f.epoch() == null ? -1 : f.epoch(), seq, seq, lost ? GapView.State.LOST : GapView.State.DUPLICATED,
+                f.committedAt(), lost ? f.foundAt() : null, LossStage.CONSUMER.tag(), f.cause(), f.group(),
+                f.offset(), f.reason().tag());
     }
 
     /** {@code topic.streamId.} of a gap or replay id {@code topic.streamId.from[-to]} (ids stored by us: well formed). */

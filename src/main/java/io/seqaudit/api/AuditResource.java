@@ -2,6 +2,7 @@ package io.seqaudit.api;
 
 import io.seqaudit.api.security.Roles;
 import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.sequence.LossStage;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -48,13 +49,16 @@ public class AuditResource {
 
     @GET
     @Path("/gaps")
-    @APIResponse(responseCode = "200", description = "One page of gaps, in id order")
+    @APIResponse(responseCode = "200", description = "One page of gaps, in id order (the consumer stage's findings "
+            + "after the streams' gaps)")
     public Page<GapView> gaps(@QueryParam("topic") @Parameter(required = true) String topic,
             @QueryParam("state") @Parameter(schema = @Schema(implementation = GapView.State.class)) String state,
+            @QueryParam("stage") @Parameter(schema = @Schema(enumeration = { "unknown", "producer", "broker",
+                    "consumer" })) String stage,
             @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
             @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
                     maximum = "1000", defaultValue = "100")) String limit) {
-        return reader.gaps(topic(topic), state(state), cursor, limit(limit));
+        return reader.gaps(topic(topic), state(state), stage(stage), cursor, limit(limit));
     }
 
     @GET
@@ -110,6 +114,16 @@ public class AuditResource {
         }
         return GapView.State.ofTag(state).orElseThrow(() -> new BadRequestException("state",
                 "state must be one of " + GapView.State.TAGS + ": " + state));
+    }
+
+    /** The {@code stage} filter, null for none; parsed here for the same reason as {@link #state}. */
+    private static LossStage stage(String stage) {
+        if (stage == null) {
+            return null;
+        }
+        return java.util.Arrays.stream(LossStage.values()).filter(s -> s.tag().equals(stage)).findFirst()
+                .orElseThrow(() -> new BadRequestException("stage", "stage must be one of "
+                        + java.util.Arrays.stream(LossStage.values()).map(LossStage::tag).toList() + ": " + stage));
     }
 
     private static int limit(String limit) {

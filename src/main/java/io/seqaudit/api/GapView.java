@@ -22,16 +22,29 @@ import java.util.Optional;
  * @param stage where the seqs were lost: {@code producer}, {@code broker} or {@code unknown} (no beacon covers
  *        them); null for a repaired gap
  * @param cause for the producer stage: the exception class the producer's send failed with, or {@code unsent}
- *        (stamped and never handed to Kafka); else null
+ *        (stamped and never handed to Kafka); for the consumer stage: the reason of the application's
+ *        {@code failed} receipt, if it sent one; else null
+ * @param group for the consumer stage: the application consumer group; else null
+ * @param offset for the consumer stage: the record's offset in {@code partition}; else null
+ * @param reason for the consumer stage: {@code committed_not_processed} (state {@code lost}) or
+ *        {@code processed_twice} (state {@code duplicated}); else null
  */
 public record GapView(String id, String topic, int partition, String key, String keyBase64, String producer,
         long epoch, long fromSeq, long toSeq, State state, String openedAt, String lostAt, String stage,
-        String cause) {
+        String cause, String group, Long offset, String reason) {
+
+    /** A gap of a stream (no consumer-stage fields). */
+    public GapView(String id, String topic, int partition, String key, String keyBase64, String producer,
+            long epoch, long fromSeq, long toSeq, State state, String openedAt, String lostAt, String stage,
+            String cause) {
+        this(id, topic, partition, key, keyBase64, producer, epoch, fromSeq, toSeq, state, openedAt, lostAt, stage,
+                cause, null, null, null);
+    }
 
     /** The same gap in another state. */
     GapView with(State newState) {
         return new GapView(id, topic, partition, key, keyBase64, producer, epoch, fromSeq, toSeq, newState, openedAt,
-                lostAt, stage, cause);
+                lostAt, stage, cause, group, offset, reason);
     }
 
     /**
@@ -52,7 +65,9 @@ public record GapView(String id, String topic, int partition, String key, String
         /** Its replay found some seqs missing in the source. */
         UNRECOVERABLE,
         /** Its replay kept failing. */
-        FAILED;
+        FAILED,
+        /** A consumer-stage finding: the application's group processed the record twice ({@code processed_twice}). */
+        DUPLICATED;
 
         private final String tag = name().toLowerCase(Locale.ROOT);
 

@@ -79,7 +79,8 @@ public class ReplayResource {
             content = @Content(schema = @Schema(implementation = Accepted.class)))
     @APIResponse(responseCode = "400", description = "A field is wrong or the body is not a JSON object",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(responseCode = "409", description = "No replay source is configured",
+    @APIResponse(responseCode = "409", description = "No replay source is configured, or the gap is a "
+            + "consumer-stage finding (not replayable: the record is in the topic)",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "429", description = "Rate limited: retry after the Retry-After header's seconds",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
@@ -88,6 +89,13 @@ public class ReplayResource {
     public Response request(@Valid ReplayRequest body) {
         if (body == null) {
             throw new BadRequestException("body", "a JSON body is required");
+        }
+        if (body.gapId() != null && body.gapId().contains(".~c.")) {
+            // A consumer-stage finding: the record is in the log; republishing it would only add a duplicate.
+            return conflict("a consumer-stage finding (stage consumer) cannot be replayed: the record is in the "
+                    + "topic, the application's group committed past it without processing it. Reset the group's "
+                    + "offset for that partition to the finding's offset (kafka-consumer-groups --reset-offsets), or "
+                    + "use the business fallback (README, \"What the auditor does with receipts\")");
         }
         ReplayTarget target = body.gapId() != null ? fromGap(body) : fromRange(body);
         if (tooLarge(target.fromSeq(), target.toSeq(), config.replay().maxRange())) {

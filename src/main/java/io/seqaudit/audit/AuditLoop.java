@@ -44,6 +44,8 @@ final class AuditLoop implements Runnable {
     private final LogPolicies policies;
     /** The producers' beacons; null when seqaudit.audit.beacons is off. */
     private final BeaconReader beacons;
+    /** The consumer stage (receipts of seqaudit.consumers); null when no group is configured. */
+    private final ConsumerAudit consumers;
     private final StateReader reader;
     private final RedisSettings settings;
     private final Duration settingsCheck;
@@ -71,7 +73,8 @@ final class AuditLoop implements Runnable {
     private boolean persistent = true;
     private boolean commitsFailing;
 
-    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, BeaconReader beacons, EndOffsets endOffsets,
+    AuditLoop(KafkaConsumer<byte[], byte[]> consumer, BeaconReader beacons, ConsumerAudit consumers,
+            EndOffsets endOffsets,
             LogPolicies policies, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
             Reachability reachability, Duration tick, Duration backoff, boolean startLatest) {
@@ -84,6 +87,7 @@ final class AuditLoop implements Runnable {
         this.inFlight = assignments.inFlight();
         this.consumer = consumer;
         this.beacons = beacons;
+        this.consumers = consumers;
         this.endOffsets = endOffsets;
         this.policies = policies;
         this.auditors = auditors;
@@ -119,6 +123,9 @@ final class AuditLoop implements Runnable {
             consumer.close(Duration.ofSeconds(5));
             if (beacons != null) {
                 beacons.close();
+            }
+            if (consumers != null) {
+                consumers.close();
             }
             policies.close();
             endOffsets.close();
@@ -158,6 +165,9 @@ final class AuditLoop implements Runnable {
         now = System.currentTimeMillis();
         if (beacons != null) {
             beacons.poll(now);
+        }
+        if (consumers != null) {
+            consumers.step(now); // handles its own failures: never fails the audit of the topics
         }
         boolean isTick = now >= nextTick;
         Map<String, Map<Integer, List<ConsumerRecord<byte[], byte[]>>>> byTopic = new HashMap<>();

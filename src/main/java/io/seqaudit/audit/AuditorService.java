@@ -37,6 +37,7 @@ public class AuditorService {
     private final RedisSettings redisSettings;
     private final AuditMetrics metrics;
     private final KafkaClients kafka;
+    private final io.seqaudit.metrics.ConsumerMetrics consumerMetrics;
     private volatile AuditLoop loop;
     private volatile Map<String, TopicAuditor> auditors = Map.of();
     private volatile Thread thread;
@@ -45,7 +46,8 @@ public class AuditorService {
     private volatile UncommittedRecords uncommitted;
 
     public AuditorService(SeqauditConfig config, StateStore store, StateReader reader, RedisSettings redisSettings,
-            AuditMetrics metrics, KafkaClients kafka) {
+            AuditMetrics metrics, KafkaClients kafka, io.seqaudit.metrics.ConsumerMetrics consumerMetrics) {
+        this.consumerMetrics = consumerMetrics;
         this.config = config;
         this.store = store;
         this.reader = reader;
@@ -79,11 +81,37 @@ public class AuditorService {
                 ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class).orElse("?"));
         BeaconReader beacons = a.beacons() ? new BeaconReader(consumerProperties(), a.beaconTopic(), store, metrics,
                 this.auditors) : null;
-        loop = new AuditLoop(consumer, beacons, endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
+        loop = new AuditLoop(consumer, beacons, consumerAudit(admin), endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
                 metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST);
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
         LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());
+    }
+
+    /** The consumer stage, when {@code seqaudit.consumers} names groups; else null (no receipt consumer runs). */
+    private ConsumerAudit consumerAudit(org.apache.kafka.clients.admin.Admin admin) {
+        java.util.List<String> groups = config.consumers().orElse(java.util.List.of());
+        if (groups.isEmpty()) {
+            return null;
+        }
+        SeqauditConfig.Audit a = config.audit();
+        LOG.infof("Auditing the processing of groups %s from receipts on %s", groups, a.receiptTopic());
+        return new ConsumerAudit(groups, config.grace().toMillis(), Math.max(a.retryBackoff().toMillis(), 100),
+                new ReceiptReader(consumerProperties(), a.receiptTopic(), consumerMetrics),
+                new GroupOffsets(admin, groups, Math.max(1000, a.tick().toMillis())),
+                new CommittedLookup(kafka.settings(KafkaClients.Kind.CONSUMER)),
+                new io.seqaudit.state.ConsumerStore(store), consumerMetrics, config.topics(), this::owned);
+    }
+
+    /** What the consumer thread's auditors own now, of the topics whose state it audits against. */
+    private Map<String, ConsumerAudit.Owned> owned() {
+        Map<String, ConsumerAudit.Owned> out = new HashMap<>();
+        auditors.forEach((topic, a) -> {
+            if (a.identity().status() == TopicIdentity.Status.OK) {
+                out.put(topic, new ConsumerAudit.Owned(a.partitions(), a.identity().generation()));
+            }
+        });
+        return out;
     }
 
     private Properties consumerProperties() {

@@ -25,6 +25,14 @@ public interface SeqauditConfig {
     @DurationMin(millis = 0, message = "must not be negative")
     Duration grace();
 
+    /**
+     * The application consumer groups whose processing is audited from their receipts (README, "What the auditor
+     * does with receipts"), comma separated, e.g. {@code orders-service,billing} (env {@code SEQAUDIT_CONSUMERS}).
+     * Each must be a non-blank group id. Default: none (the consumer stage is off; no receipt consumer runs).
+     */
+    Optional<List<@jakarta.validation.constraints.NotBlank(message = "must not hold a blank group id") String>>
+            consumers();
+
     /** The auditor consumer. */
     Audit audit();
 
@@ -110,6 +118,14 @@ public interface SeqauditConfig {
         /** The topic the stamping interceptors send their beacons to. Default {@code seqaudit.beacons}. */
         @WithDefault("seqaudit.beacons")
         String beaconTopic();
+
+        /**
+         * The topic the applications' processing receipts are read from (README, "What the auditor does with
+         * receipts"); read only when {@code seqaudit.consumers} names a group. The auditor never creates it: a
+         * missing one is logged and looked for again. Default {@code seqaudit.receipts}.
+         */
+        @WithDefault("seqaudit.receipts")
+        String receiptTopic();
 
         /** Pause after Redis or Kafka failed before the batch is retried; doubles up to 30s. Default 500ms. */
         @WithDefault("500ms")

@@ -12,7 +12,12 @@ public enum LossStage {
     /** The producer's send failed (its cause names the exception class) or was never made: it never reached the log. */
     PRODUCER,
     /** The producer got an acknowledgement, and the record is not in the log (a failover, an unclean election). */
-    BROKER;
+    BROKER,
+    /**
+     * The record is in the log and the application's consumer group committed past it, but the application never
+     * finished it (README, "What the auditor does with receipts"): found from processing receipts, per group.
+     */
+    CONSUMER;
 
     private final String tag = name().toLowerCase(Locale.ROOT);
 

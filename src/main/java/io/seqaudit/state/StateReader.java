@@ -20,10 +20,22 @@ public class StateReader {
 
     private final StateStore store;
     private final SortedIndex index;
+    private final ConsumerStore consumers;
 
     public StateReader(StateStore store) {
         this.store = store;
         this.index = new SortedIndex(store);
+        this.consumers = new ConsumerStore(store);
+    }
+
+    /** Every stored consumer-stage progress of a topic (one per group and partition). */
+    public List<ConsumerProgress> consumerProgress(String topic) {
+        return consumers.all(topic);
+    }
+
+    /** One page of a topic's consumer-stage findings in id order (see {@link ConsumerStore#findingsAfter}). */
+    public ConsumerStore.Page consumerFindingsAfter(String topic, String after, int limit) {
+        return consumers.findingsAfter(topic, after, limit);
     }
 
     public TopicLayout layout(String topic) {

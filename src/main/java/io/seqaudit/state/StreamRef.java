@@ -121,7 +121,7 @@ public final class StreamRef {
         return Base64.getUrlDecoder().decode(streamId);
     }
 
-    static String keyText(byte[] key) {
+    public static String keyText(byte[] key) {
         if (key == null) {
             return null;
         }

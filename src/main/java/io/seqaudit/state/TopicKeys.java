@@ -153,6 +153,25 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("reaudits");
     }
 
+    /**
+     * The consumer stage's progress of the partitions of this shard: {@code <partition>/<group>} →
+     * {@link ConsumerProgress} (README, "What the auditor does with receipts"). In the shard's slot, so the
+     * consumer script checks the shard's generation and writes the progress and its findings atomically.
+     */
+    public String consumers() {
+        return key("consumers");
+    }
+
+    /** Consumer-stage finding id → JSON of a {@link ConsumerFinding}. */
+    public String consumerFindings() {
+        return key("cfindings");
+    }
+
+    /** Every id of {@link #consumerFindings()}, as members of a sorted set (score 0; see {@link SortedIndex}). */
+    public String consumerFindingIndex() {
+        return key("cfindingidx");
+    }
+
     /** The keys in the order the checkpoint script expects them. */
     public List<String> checkpointKeys() {
         return List.of(offsets(), coverageStarts(), progress(), streams(), gaps(), open(), totals(), duplicates(),
@@ -167,6 +186,9 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         List<String> keys = new java.util.ArrayList<>(checkpointKeys());
         keys.add(coverage());
         keys.add(beaconOffsets());
+        keys.add(consumers());
+        keys.add(consumerFindings());
+        keys.add(consumerFindingIndex());
         return keys;
     }
 }

@@ -48,4 +48,25 @@ class SeqauditConfigValidationTest {
                 .getConfigMapping(SeqauditConfig.class);
         org.assertj.core.api.Assertions.assertThat(ok.audit().startFrom()).isEqualTo(SeqauditConfig.StartFrom.LATEST);
     }
+
+    @Test
+    void aBlankConsumerGroupFailsNamingTheSettingAndNoneMeansOff() {
+        BeanValidationConfigValidator validator = new BeanValidationConfigValidator() {
+            @Override
+            public Validator getValidator() {
+                return Validation.buildDefaultValidatorFactory().getValidator();
+            }
+        };
+        assertThatThrownBy(() -> new SmallRyeConfigBuilder().withMapping(SeqauditConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("seqaudit.consumers[0]", "orders",
+                        "seqaudit.consumers[1]", " ", "seqaudit.topics", "t"), "test", 500))
+                .withConverter(Duration.class, 200, new DurationConverter()).withValidator(validator).build())
+                .hasMessageContaining("seqaudit.consumers").hasMessageContaining("blank group id");
+        SeqauditConfig off = new SmallRyeConfigBuilder().withMapping(SeqauditConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("seqaudit.topics", "t"), "test", 500))
+                .withConverter(Duration.class, 200, new DurationConverter()).withValidator(validator).build()
+                .getConfigMapping(SeqauditConfig.class);
+        org.assertj.core.api.Assertions.assertThat(off.consumers()).isEmpty();
+        org.assertj.core.api.Assertions.assertThat(off.audit().receiptTopic()).isEqualTo("seqaudit.receipts");
+    }
 }

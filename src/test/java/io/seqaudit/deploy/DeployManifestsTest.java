@@ -460,7 +460,8 @@ class DeployManifestsTest {
                 "SeqauditDuplicateRateHigh", "SeqauditAuditorLagging", "SeqauditAuditorNotConsuming",
                 "SeqauditAuditorDown", "SeqauditReplaysFailing", "SeqauditStateLost", "SeqauditLogTruncated", "SeqauditFailing",
                 "SeqauditRecordsNotAudited", "SeqauditUnreachable", "SeqauditTopicMissing", "SeqauditCoverageGap",
-                "SeqauditInvalidBeacons");
+                "SeqauditInvalidBeacons", "SeqauditConsumerLost", "SeqauditConsumerDuplicates",
+                "SeqauditInvalidReceipts");
     }
 
     /** Per alert, how many promtool evaluations expect it to fire [0] and not to fire [1]. */
