@@ -46,6 +46,9 @@ class TotalFieldTest {
             Map.entry(TotalField.lost(LossStage.UNKNOWN), "lost:unknown"),
             Map.entry(TotalField.lost(LossStage.PRODUCER), "lost:producer"),
             Map.entry(TotalField.lost(LossStage.BROKER), "lost:broker"),
+            // Not written by a stream checkpoint (the consumer stage counts in its own stored value), yet the
+            // name is pinned like every stage's, so that it can never come to mean something else.
+            Map.entry(TotalField.lost(LossStage.CONSUMER), "lost:consumer"),
             Map.entry(TotalField.uncovered(CoverageReason.RETENTION), "uncovered:retention"),
             Map.entry(TotalField.uncovered(CoverageReason.COMPACTED), "uncovered:compacted"),
             Map.entry(TotalField.invalid("missing_producer"), "invalid:missing_producer"),
