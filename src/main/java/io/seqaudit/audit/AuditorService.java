@@ -140,6 +140,19 @@ public class AuditorService {
         return r == null ? Map.of() : r.summary();
     }
 
+    /**
+     * The consumer stage's receipt topic for the readiness data: {@code "<topic>: readable"} or
+     * {@code "<topic>: missing (...)"}; empty when no group is audited (seqaudit.consumers) or the auditor is off.
+     */
+    public java.util.Optional<String> receiptTopic() {
+        if (loop == null || config.consumers().orElse(java.util.List.of()).isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String topic = config.audit().receiptTopic();
+        return java.util.Optional.of(consumerMetrics.receiptTopicPresent() ? topic + ": readable"
+                : topic + ": missing or not readable (not created by seqaudit; no consumer-stage loss is reported)");
+    }
+
     /** Whether the consumer thread is running and went round its loop recently. */
     public boolean alive() {
         AuditLoop l = loop;
