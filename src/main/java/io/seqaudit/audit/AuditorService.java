@@ -81,7 +81,8 @@ public class AuditorService {
                 ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class).orElse("?"));
         BeaconReader beacons = a.beacons() ? new BeaconReader(consumerProperties(), a.beaconTopic(), store, metrics,
                 this.auditors) : null;
-        loop = new AuditLoop(consumer, beacons, consumerAudit(admin), endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
+        loop = new AuditLoop(consumer, beacons, consumerAudit(admin), endOffsets, policies, reader, redisSettings,
+                config.state().settingsCheck(), auditors,
                 metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST);
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();

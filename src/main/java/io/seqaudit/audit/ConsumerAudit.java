@@ -84,9 +84,10 @@ final class ConsumerAudit implements AutoCloseable {
         }
         try {
             followOwners();
-            Map<Integer, Long> from = new HashMap<>();
-            trackers.values().forEach(t -> t.receipts.forEach((rp, o) -> from.merge(rp, o, Math::min)));
-            reader.poll(now, this::wanted, r -> take(r, now), from);
+            // A receipt partition assigned for the first time is read from the lowest offset any tracker still needs
+            // (a tracker that never read it needs it from 0).
+            reader.poll(now, this::wanted, r -> take(r, now), rp -> trackers.values().stream()
+                    .mapToLong(t -> t.receipts.getOrDefault(rp, 0L)).min().orElse(0L));
             Map<String, Map<TopicPartition, Long>> committed = offsets.poll(now);
             if (committed != null) {
                 for (ConsumerTracker t : trackers.values()) {
@@ -103,7 +104,8 @@ final class ConsumerAudit implements AutoCloseable {
             if (now >= nextDue) {
                 nextDue = now + DUE_EVERY_MS;
                 if (reader.caughtUp()) {
-                    trackers.values().forEach(t -> isolated(t, () -> t.settleDue(lookup, now, graceMs, DUE_MAX_OFFSETS)));
+                    trackers.values().forEach(t -> isolated(t,
+                            () -> t.settleDue(lookup, now, graceMs, DUE_MAX_OFFSETS)));
                 }
                 gauges();
             }
