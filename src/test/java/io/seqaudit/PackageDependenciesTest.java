@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * {@code metrics}; {@code audit} and {@code replay}; {@code api} on top. Nothing below imports from above. (The
  * tools {@code bench} and {@code demo} live in src/tools/java, compiled with the tests: main code cannot use them.)
  * The interceptor package {@code stamp} ships as its own jar next to kafka-clients only: it may use nothing but
- * java, Kafka and SLF4J.
+ * java, Kafka and SLF4J. So does the receipts client {@code receipt} (issue 13), at the bottom too: it uses nothing
+ * of seqaudit, and its core nothing but java, Kafka and SLF4J ({@code receipt.smallrye} adds the SmallRye API).
  */
 class PackageDependenciesTest {
 
@@ -25,7 +26,8 @@ class PackageDependenciesTest {
 
     /** The layers, without exceptions: nothing below imports from above. */
     static final ArchRule LAYERS = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("Base").definedBy("io.seqaudit.stamp..", "io.seqaudit.sequence..", "io.seqaudit.config..")
+            .layer("Base").definedBy("io.seqaudit.stamp..", "io.seqaudit.receipt..", "io.seqaudit.sequence..",
+                    "io.seqaudit.config..")
             .layer("State").definedBy("io.seqaudit.state..")
             .layer("Metrics").definedBy("io.seqaudit.metrics..")
             .layer("Work").definedBy("io.seqaudit.audit..", "io.seqaudit.replay..")
@@ -40,6 +42,20 @@ class PackageDependenciesTest {
                     "io.seqaudit.config..")
             .should().dependOnClassesThat().resideInAnyPackage("io.seqaudit.state..", "io.seqaudit.metrics..",
                     "io.seqaudit.audit..", "io.seqaudit.replay..", "io.seqaudit.api..");
+
+    /**
+     * The receipts client ships as its own jar, used inside other applications: it imports nothing of seqaudit
+     * but itself; its SmallRye interceptor only the SmallRye, MicroProfile and Jakarta APIs besides.
+     */
+    static final ArchRule RECEIPT_STANDS_ALONE = noClasses().that().resideInAPackage("io.seqaudit.receipt..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("java..", "org.apache.kafka..", "org.slf4j..",
+                    "jakarta..", "io.smallrye.reactive.messaging..", "org.eclipse.microprofile..",
+                    "io.seqaudit.receipt..");
+
+    /** Its core (all but {@code receipt.smallrye}) needs only java, Kafka and SLF4J: usable without SmallRye. */
+    static final ArchRule RECEIPT_CORE_USES_ONLY_KAFKA = noClasses().that().resideInAPackage("io.seqaudit.receipt")
+            .should().dependOnClassesThat().resideOutsideOfPackages("java..", "org.apache.kafka..", "org.slf4j..",
+                    "io.seqaudit.receipt");
 
     static final ArchRule STAMP_STANDS_ALONE = noClasses().that().resideInAPackage("io.seqaudit.stamp..")
             .should().dependOnClassesThat().resideOutsideOfPackages("java..", "org.apache.kafka..", "org.slf4j..",
@@ -57,12 +73,25 @@ class PackageDependenciesTest {
     }
 
     @Test
+    void theReceiptsClientUsesNothingOfSeqauditAndItsCoreOnlyJavaKafkaAndSlf4j() {
+        RECEIPT_STANDS_ALONE.check(MAIN);
+        RECEIPT_CORE_USES_ONLY_KAFKA.check(MAIN);
+    }
+
+    @Test
     void theRulesSeeViolations() {
         // Proves the rules can fail: the stamp tests use JUnit and AssertJ; the api imports audit and replay.
         JavaClasses stampTests = new ClassFileImporter().withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS)
                 .importPackages("io.seqaudit.stamp");
         assertThatThrownBy(() -> STAMP_STANDS_ALONE.check(stampTests)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("org.junit");
+        // The receipt tests use jqwik; the interceptor's test uses the it package's helpers.
+        JavaClasses receiptTests = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS).importPackages("io.seqaudit.receipt");
+        assertThatThrownBy(() -> RECEIPT_CORE_USES_ONLY_KAFKA.check(receiptTests)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("net.jqwik");
+        assertThatThrownBy(() -> RECEIPT_STANDS_ALONE.check(receiptTests)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("io.seqaudit.it");
         assertThatThrownBy(() -> noClasses().that().resideInAPackage("io.seqaudit.api..").should()
                 .dependOnClassesThat(resideInAPackage("io.seqaudit.replay..")).check(MAIN))
                 .isInstanceOf(AssertionError.class);

@@ -3,11 +3,11 @@ package io.seqaudit.api;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.replay.ReplayStore;
 import io.seqaudit.replay.ReplayView;
-import io.seqaudit.sequence.MissingRange;
+import io.seqaudit.sequence.ConsumerReason;
 import io.seqaudit.sequence.LossStage;
+import io.seqaudit.sequence.MissingRange;
 import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.StreamState;
-import io.seqaudit.sequence.ConsumerReason;
 import io.seqaudit.state.ConsumerFinding;
 import io.seqaudit.state.ConsumerStore;
 import io.seqaudit.state.GapId;
@@ -15,6 +15,7 @@ import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.GapState;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TotalField;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,23 +72,23 @@ public class AuditReader {
     }
 
     private SummaryView topicSummary(String topic) {
-        Map<String, Long> totals = reader.totals(topic);
+        Map<TotalField, Long> totals = reader.totals(topic);
         Map<String, Long> records = zeroOutcomes();
         Map<String, Long> invalid = new LinkedHashMap<>();
         Map<String, Long> uncovered = new LinkedHashMap<>();
         Map<String, Long> lostByStage = zeroStages();
-        totals.forEach((name, v) -> {
-            if (name.startsWith("records:")) {
-                records.put(name.substring(8), v);
-            } else if (name.startsWith("invalid:")) {
-                invalid.put(name.substring(8), v);
-            } else if (name.startsWith("uncovered:")) {
-                uncovered.put(name.substring(10), v);
-            } else if (name.startsWith("lost:")) {
-                lostByStage.put(name.substring(5), v);
+        totals.forEach((total, v) -> {
+            if (total instanceof TotalField.Records r) {
+                records.put(r.outcome().tag(), v);
+            } else if (total instanceof TotalField.Invalid i) {
+                invalid.put(i.reason(), v);
+            } else if (total instanceof TotalField.Uncovered u) {
+                uncovered.put(u.reason().tag(), v);
+            } else if (total instanceof TotalField.Lost l) {
+                lostByStage.put(l.stage().tag(), v);
             }
         });
-        long lostTotal = totals.getOrDefault("lost_total", 0L);
+        long lostTotal = totals.getOrDefault(TotalField.Fixed.LOST_TOTAL, 0L);
         // State written before losses had a stage counted only the total: the rest is of no known stage.
         long staged = lostByStage.values().stream().mapToLong(Long::longValue).sum();
         lostByStage.merge(LossStage.UNKNOWN.tag(), Math.max(0, lostTotal - staged), Long::sum);
@@ -95,10 +96,11 @@ public class AuditReader {
         // stored progress (one small value per group and partition).
         lostByStage.put(LossStage.CONSUMER.tag(), reader.consumerProgress(topic).stream()
                 .mapToLong(p -> p.ledger().lostCount()).sum());
-        return new SummaryView(records, invalid, uncovered, totals.getOrDefault("missing:suspected", 0L),
-                totals.getOrDefault("missing:lost", 0L), lostTotal, lostByStage,
-                totals.getOrDefault("aborted_total", 0L),
-                totals.getOrDefault("streams", 0L), null);
+        return new SummaryView(records, invalid, uncovered,
+                totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L),
+                totals.getOrDefault(TotalField.Fixed.MISSING_LOST, 0L), lostTotal, lostByStage,
+                totals.getOrDefault(TotalField.Fixed.ABORTED_TOTAL, 0L),
+                totals.getOrDefault(TotalField.Fixed.STREAMS, 0L), null);
     }
 
     private static Map<String, Long> zeroStages() {
@@ -125,34 +127,34 @@ public class AuditReader {
      * gaps' streams: a small page is cheap whatever the topic holds. With a state, a page may hold fewer than
      * {@code limit} items (even none) while {@code next} is set: follow {@code next} until it is null.
      */
-    public Page<GapView> gaps(String topic, String state, String stage, String cursor, int limit) {
+    public Page<GapView> gaps(String topic, GapView.State state, LossStage stage, String cursor, int limit) {
         String after = Page.decode(cursor);
         if (after != null && !after.startsWith(topic + ".")) { // not a gap id of this topic: no cursor we gave
             throw Page.badCursor();
         }
-        boolean consumerStage = LossStage.CONSUMER.tag().equals(stage);
+        boolean consumerStage = stage == LossStage.CONSUMER;
         TreeMap<String, GapView> candidates = new TreeMap<>();
         // The last id up to which every source was read whole; null once every source was read to its end.
         String boundary = null;
-        if (!"repaired".equals(state) && !consumerStage) {
+        if (state != GapView.State.REPAIRED && state != GapView.State.DUPLICATED && !consumerStage) {
             StateReader.GapPage open = reader.gapsAfter(topic, after, limit);
             List<ReplayView> replays = replayStore.ofStreams(topic, open.gaps().stream()
                     .filter(g -> g.state() == GapState.LOST).map(g -> streamPrefix(g.id())).distinct().toList());
             open.gaps().forEach(g -> candidates.put(g.id(), withReplay(view(g), replays)));
             boundary = open.more() ? open.last() : null;
         }
-        if ((state == null || "repaired".equals(state)) && !consumerStage) {
+        if ((state == null || state == GapView.State.REPAIRED) && !consumerStage) {
             // A replay id is its gap's id + "-" + toSeq: the replays of the gaps after the cursor follow "<after>-~".
             ReplayStore.Slice slice = replayStore.after(topic, after == null ? null : after + "-~", limit);
-            slice.replays().stream().filter(r -> ReplayView.REPAIRED.equals(r.state())).map(AuditReader::repairedGap)
+            slice.replays().stream().filter(r -> r.state() == ReplayView.State.REPAIRED).map(AuditReader::repairedGap)
                     .forEach(g -> candidates.putIfAbsent(g.id(), g)); // an open gap of that id shows its replay
             if (slice.more()) {
                 String last = GapId.gapOfReplay(slice.last());
                 boundary = boundary == null || last.compareTo(boundary) < 0 ? last : boundary;
             }
         }
-        if ((stage == null || consumerStage) && (state == null || "lost".equals(state)
-                || DUPLICATED.equals(state))) {
+        if ((stage == null || consumerStage)
+                && (state == null || state == GapView.State.LOST || state == GapView.State.DUPLICATED)) {
             // Consumer-stage findings: their ids sort after every stream gap id of the topic (ConsumerFinding.idOf).
             ConsumerStore.Page found = reader.consumerFindingsAfter(topic, after, limit);
             found.findings().forEach(f -> candidates.put(f.id(), view(f)));
@@ -169,22 +171,19 @@ public class AuditReader {
             page.subList(limit, page.size()).clear();
             last = page.get(limit - 1).id();
         }
-        List<GapView> items = page.stream().filter(g -> state == null || state.equals(g.state()))
-                .filter(g -> stage == null || stage.equals(g.stage())).toList();
+        List<GapView> items = page.stream().filter(g -> state == null || state == g.state())
+                .filter(g -> stage == null || stage.tag().equals(g.stage())).toList();
         return new Page<>(items, last == null ? null : Page.encode(last));
     }
-
-    /** The state of a consumer-stage {@code processed_twice} finding in {@code GET /gaps}. */
-    static final String DUPLICATED = "duplicated";
 
     /** A consumer-stage finding as a gap: one record, its seq as the range (-1 without a valid stamp). */
     private static GapView view(ConsumerFinding f) {
         long seq = f.seq() == null ? -1 : f.seq();
         boolean lost = f.reason() == ConsumerReason.COMMITTED_NOT_PROCESSED;
         return new GapView(f.id(), f.topic(), f.partition(), f.key(), f.keyBase64(), f.producer(),
-                f.epoch() == null ? -1 : f.epoch(), seq, seq, lost ? "lost" : DUPLICATED, f.committedAt(),
-                lost ? f.foundAt() : null, LossStage.CONSUMER.tag(), f.cause(), f.group(), f.offset(),
-                f.reason().tag());
+                f.epoch() == null ? -1 : f.epoch(), seq, seq, lost ? GapView.State.LOST : GapView.State.DUPLICATED,
+                f.committedAt(), lost ? f.foundAt() : null, LossStage.CONSUMER.tag(), f.cause(), f.group(),
+                f.offset(), f.reason().tag());
     }
 
     /** {@code topic.streamId.} of a gap or replay id {@code topic.streamId.from[-to]} (ids stored by us: well formed). */
@@ -194,26 +193,24 @@ public class AuditReader {
 
     private static GapView view(GapRecord g) {
         return new GapView(g.id(), g.topic(), g.partition(), g.key(), g.keyBase64(), g.producer(), g.epoch(),
-                g.fromSeq(), g.toSeq(), g.state() == GapState.LOST ? "lost" : "suspected", g.openedAt(), g.lostAt(),
+                g.fromSeq(), g.toSeq(), GapView.State.of(g.state()), g.openedAt(), g.lostAt(),
                 g.stage().tag(), g.cause());
     }
 
     private static GapView repairedGap(ReplayView r) {
         String id = streamPrefix(r.id()) + r.fromSeq(); // the id of the gap it repaired, as its replay id sorts
         return new GapView(id, r.topic(), -1, r.key(), r.keyBase64(), r.producer(), r.epoch(), r.fromSeq(), r.toSeq(),
-                "repaired", r.createdAt(), null, null, null);
+                GapView.State.REPAIRED, r.createdAt(), null, null, null);
     }
 
     private static GapView withReplay(GapView g, List<ReplayView> replays) {
-        if (!"lost".equals(g.state())) {
+        if (g.state() != GapView.State.LOST) {
             return g;
         }
         String prefix = streamPrefix(g.id());
         for (ReplayView r : replays) {
             if (r.id().startsWith(prefix) && r.fromSeq() <= g.fromSeq() && r.toSeq() >= g.toSeq()) {
-                String s = r.active() ? "replaying" : r.state();
-                return new GapView(g.id(), g.topic(), g.partition(), g.key(), g.keyBase64(), g.producer(), g.epoch(),
-                        g.fromSeq(), g.toSeq(), s, g.openedAt(), g.lostAt(), g.stage(), g.cause());
+                return g.with(GapView.State.of(r));
             }
         }
         return g;
@@ -254,7 +251,7 @@ public class AuditReader {
     private static StreamView view(StreamRef ref, StreamState s) {
         List<StreamView.Range> missing = new ArrayList<>();
         for (MissingRange r : s.missing()) {
-            missing.add(new StreamView.Range(r.from(), r.to(), r.isLost() ? "lost" : "suspected"));
+            missing.add(new StreamView.Range(r.from(), r.to(), r.isLost() ? GapState.LOST : GapState.SUSPECTED));
         }
         return new StreamView(ref.topic(), ref.keyText(), ref.keyBase64(), ref.producer(), ref.epoch(), s.start(),
                 s.nextExpected(), s.high(), missing, s.duplicates(), s.home(), s.multiPartition(),

@@ -2,6 +2,7 @@ package io.seqaudit.api;
 
 import io.seqaudit.api.security.Roles;
 import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.sequence.LossStage;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -16,7 +17,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The read API: totals, gaps, streams and duplicates. A thin adapter over {@link AuditReader}: it checks and
@@ -31,11 +31,6 @@ import java.util.Set;
 @APIResponse(responseCode = "503", description = "Redis (the audit state) is unavailable",
         content = @Content(schema = @Schema(implementation = ApiError.class)))
 public class AuditResource {
-
-    private static final Set<String> STATES = Set.of("suspected", "lost", "replaying", "repaired", "unrecoverable",
-            "failed", "duplicated");
-    private static final Set<String> STAGES = java.util.Arrays.stream(io.seqaudit.sequence.LossStage.values())
-            .map(io.seqaudit.sequence.LossStage::tag).collect(java.util.stream.Collectors.toSet());
 
     private final AuditReader reader;
     private final SeqauditConfig config;
@@ -57,20 +52,13 @@ public class AuditResource {
     @APIResponse(responseCode = "200", description = "One page of gaps, in id order (the consumer stage's findings "
             + "after the streams' gaps)")
     public Page<GapView> gaps(@QueryParam("topic") @Parameter(required = true) String topic,
-            @QueryParam("state") @Parameter(schema = @Schema(enumeration = { "suspected", "lost", "replaying",
-                    "repaired", "unrecoverable", "failed", "duplicated" })) String state,
+            @QueryParam("state") @Parameter(schema = @Schema(implementation = GapView.State.class)) String state,
             @QueryParam("stage") @Parameter(schema = @Schema(enumeration = { "unknown", "producer", "broker",
                     "consumer" })) String stage,
             @QueryParam("cursor") @Parameter(description = "The next of the page before") String cursor,
             @QueryParam("limit") @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1",
                     maximum = "1000", defaultValue = "100")) String limit) {
-        if (state != null && !STATES.contains(state)) {
-            throw new BadRequestException("state", "state must be one of " + STATES);
-        }
-        if (stage != null && !STAGES.contains(stage)) {
-            throw new BadRequestException("stage", "stage must be one of " + STAGES);
-        }
-        return reader.gaps(topic(topic), state, stage, cursor, limit(limit));
+        return reader.gaps(topic(topic), state(state), stage(stage), cursor, limit(limit));
     }
 
     @GET
@@ -114,6 +102,28 @@ public class AuditResource {
             throw new BadRequestException("topic", "topic is not audited: " + topic);
         }
         return topic;
+    }
+
+    /**
+     * The {@code state} filter, null for none. Taken as text and parsed here: a JAX-RS conversion failure of a query
+     * parameter answers 404 with no body, where a bad filter should be a 400 naming it.
+     */
+    private static GapView.State state(String state) {
+        if (state == null) {
+            return null;
+        }
+        return GapView.State.ofTag(state).orElseThrow(() -> new BadRequestException("state",
+                "state must be one of " + GapView.State.TAGS + ": " + state));
+    }
+
+    /** The {@code stage} filter, null for none; parsed here for the same reason as {@link #state}. */
+    private static LossStage stage(String stage) {
+        if (stage == null) {
+            return null;
+        }
+        return java.util.Arrays.stream(LossStage.values()).filter(s -> s.tag().equals(stage)).findFirst()
+                .orElseThrow(() -> new BadRequestException("stage", "stage must be one of "
+                        + java.util.Arrays.stream(LossStage.values()).map(LossStage::tag).toList() + ": " + stage));
     }
 
     private static int limit(String limit) {

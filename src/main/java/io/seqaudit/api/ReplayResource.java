@@ -28,13 +28,14 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.logging.Logger;
 
@@ -51,8 +52,6 @@ import org.jboss.logging.Logger;
 public class ReplayResource {
 
     private static final Logger LOG = Logger.getLogger(ReplayResource.class);
-    private static final Set<String> STATES = Set.of(ReplayView.PENDING, ReplayView.PUBLISHED, ReplayView.REPAIRED,
-            ReplayView.UNRECOVERABLE, ReplayView.FAILED);
 
     private final ReplayService service;
     private final ReplayStore replays;
@@ -70,7 +69,7 @@ public class ReplayResource {
     }
 
     /** The answer to a request: the replay's id, state and where to follow it. */
-    public record Accepted(String id, String state, String gapId, Map<String, String> links) {
+    public record Accepted(String id, ReplayView.State state, String gapId, Map<String, String> links) {
     }
 
     @POST
@@ -130,22 +129,22 @@ public class ReplayResource {
     @APIResponse(responseCode = "400", description = "A bad state, topic, limit or cursor",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Page<ReplayView> list(
-            @QueryParam("state") @Schema(enumeration = {ReplayView.PENDING, ReplayView.PUBLISHED, ReplayView.REPAIRED,
-                ReplayView.UNRECOVERABLE, ReplayView.FAILED}) String state,
+            @QueryParam("state") @Parameter(schema = @Schema(implementation = ReplayView.State.class)) String state,
             @QueryParam("topic") String topic,
             @QueryParam("limit") @DefaultValue("" + Page.DEFAULT_LIMIT)
             @Min(value = 1, message = "limit must be from 1 to " + Page.MAX_LIMIT)
             @Max(value = Page.MAX_LIMIT, message = "limit must be from 1 to " + Page.MAX_LIMIT) int limit,
             @QueryParam("cursor") String cursor) {
-        if (state != null && !STATES.contains(state)) {
-            throw new BadRequestException("state", "state must be one of " + STATES);
-        }
+        // Taken as text: a JAX-RS conversion failure of a query parameter answers 404 with no body, not a 400.
+        ReplayView.State wanted = state == null ? null : ReplayView.State.ofTag(state).orElseThrow(
+                () -> new BadRequestException("state", "state must be one of "
+                        + Arrays.toString(ReplayView.State.values()) + ": " + state));
         if (topic != null && !config.topics().contains(topic)) {
             throw new BadRequestException("topic", "topic is not audited: " + topic);
         }
         List<ReplayView> out = new ArrayList<>();
         for (String t : topic == null ? config.topics() : List.of(topic)) {
-            replays.list(t).stream().filter(r -> state == null || state.equals(r.state())).forEach(out::add);
+            replays.list(t).stream().filter(r -> wanted == null || r.state() == wanted).forEach(out::add);
         }
         out.sort(Comparator.comparing(ReplayView::id));
         return Page.after(out, ReplayView::id, cursor, limit);
@@ -164,7 +163,7 @@ public class ReplayResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response cancel(@PathParam("id") String id) {
         ReplayView r = get(id);
-        if (!ReplayView.PENDING.equals(r.state()) && !ReplayView.FAILED.equals(r.state())) {
+        if (!r.state().cancellable()) {
             return conflict("only a pending or failed replay can be cancelled; this one is " + r.state());
         }
         if (!replays.deleteIfUnchanged(r)) {

@@ -1,5 +1,6 @@
 package io.seqaudit.api;
 
+import io.seqaudit.state.GapState;
 import java.util.List;
 
 /**
@@ -18,7 +19,7 @@ public record StreamView(String topic, String key, String keyBase64, String prod
         long nextExpectedSeq, long highestSeq, List<Range> missing, long duplicates, int partition,
         boolean multiPartition, String lastActivity) {
 
-    /** A missing range with its state. */
-    public record Range(long fromSeq, long toSeq, String state) {
+    /** A missing range with its state in the audit ({@code suspected} or {@code lost}). */
+    public record Range(long fromSeq, long toSeq, GapState state) {
     }
 }

@@ -4,6 +4,7 @@ import io.seqaudit.metrics.AuditMetrics;
 import io.seqaudit.state.RedisSettings;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateUnavailableException;
+import io.seqaudit.state.TotalField;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -309,9 +310,9 @@ final class AuditLoop implements Runnable {
         for (TopicAuditor auditor : auditors.values()) {
             try {
                 storedOffsets.put(auditor.topic(), reader.auditedOffsets(auditor.topic()));
-                Map<String, Long> totals = reader.totals(auditor.topic());
-                metrics.missing(auditor.topic(), totals.getOrDefault("missing:suspected", 0L),
-                        totals.getOrDefault("missing:lost", 0L));
+                Map<TotalField, Long> totals = reader.totals(auditor.topic());
+                metrics.missing(auditor.topic(), totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L),
+                        totals.getOrDefault(TotalField.Fixed.MISSING_LOST, 0L));
             } catch (RuntimeException e) {
                 redisAnswered = false;
                 LOG.debugf("Gauges of %s from Redis not refreshed: %s", auditor.topic(), e.getMessage());

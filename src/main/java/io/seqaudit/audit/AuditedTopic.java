@@ -76,18 +76,18 @@ final class AuditedTopic {
         this.partitionCount = partitionCount;
         books.clear();
         Map<Integer, Long> progress = new HashMap<>();
-        Map<Integer, Long> covers = new HashMap<>();
+        Map<Integer, Long> coverageStarts = new HashMap<>();
         Map<Integer, Map<Integer, Long>> offsets = new HashMap<>();
         Map<Integer, Long> epochs = new HashMap<>();
         for (TopicKeys shard : layout.all()) {
             new SortedIndex(store).complete(shard.gaps(), shard.gapIndex()); // gaps stored before the index existed
             offsets.put(shard.shard(), store.partitionValues(shard.offsets()));
-            store.partitionValues(shard.cover()).forEach(covers::putIfAbsent);
+            store.partitionValues(shard.coverageStarts()).forEach(coverageStarts::putIfAbsent);
             store.partitionValues(shard.progress()).forEach((p, v) -> progress.merge(p, v, Math::max));
             store.partitionValues(shard.leaderEpochs()).forEach((p, v) -> epochs.merge(p, v, Math::max));
         }
         topicProgress = progress;
-        joinedLate = covers.values().stream().anyMatch(c -> c > 0);
+        joinedLate = coverageStarts.values().stream().anyMatch(c -> c > 0);
         retentionMarks.clear();
         retentionMarkAny = Arrival.GUARDED;
         store.hashAll(layout.topicLevel().coverage()).values().forEach(j -> mark(CoverageRecord.fromJson(j)));
@@ -96,7 +96,7 @@ final class AuditedTopic {
             PartitionBook b = new PartitionBook(layout.shards());
             offsets.forEach((shard, values) -> b.applied(shard, values.get(p)));
             b.progress(progress.getOrDefault(p, 0L));
-            b.cover(covers.getOrDefault(p, -1L), false);
+            b.coverageStart(coverageStarts.getOrDefault(p, -1L), false);
             b.leaderEpoch(epochs.getOrDefault(p, -1L).intValue());
             books.put(p, b);
             result.put(p, b.fresh() ? null : b.resumeAt());
@@ -168,9 +168,9 @@ final class AuditedTopic {
     /** Records where auditing of a partition without stored offset starts (its coverage start). */
     void startAt(int partition, long position) {
         PartitionBook b = books.get(partition);
-        if (b != null && b.cover() < 0) {
+        if (b != null && b.coverageStart() < 0) {
             b.startsAt(position);
-            b.cover(position, true);
+            b.coverageStart(position, true);
             joinedLate |= position > 0;
         }
     }
@@ -242,7 +242,7 @@ final class AuditedTopic {
 
     /** One shard applied its part: its streams and offsets become what this auditor knows. */
     void applyLocally(int shard, BatchWork work) {
-        for (BatchWork.Touched t : work.touched.values()) {
+        for (BatchWork.StreamInBatch t : work.touched.values()) {
             if (t.shard != shard) {
                 continue;
             }
@@ -271,7 +271,7 @@ final class AuditedTopic {
                 e.getValue().applied(shard, stored == null ? next : Math.max(stored, next));
             }
         }
-        work.newProducerEpochs(shard).forEach(pe -> pe.written(shard));
+        work.newProducerEpochs(shard).forEach(e -> e.written(shard));
         work.journalWrites.stream().filter(w -> w.shard() == shard)
                 .forEach(w -> journal.applied(shard, w.partition(), w.added(), w.deleted()));
     }

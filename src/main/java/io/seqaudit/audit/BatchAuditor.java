@@ -15,6 +15,7 @@ import io.seqaudit.state.Journal;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
 import io.seqaudit.state.TopicLayout;
+import io.seqaudit.state.TotalField;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -89,10 +90,10 @@ final class BatchAuditor {
         }
         state.beacons.forEach((p, list) -> list.forEach(b -> applyBeacon(b, p, work, cps)));
         if (records.isEmpty()) {
-            upkeep.compactIdle(work, books, p -> progressOf(work, p));
+            upkeep.compactIdle(work, books, p -> progressOf(work, p), now);
             upkeep.sweep(work, books, p -> progressOf(work, p), now);
         }
-        promote(work);
+        confirmLosses(work);
         // Per partition, looked up once per stream written: arrays, not map lookups, on the hot path.
         int n = Math.max(state.partitionCount(), books.keySet().stream().mapToInt(p -> p + 1).max().orElse(0));
         long[] idleBefore = new long[n];
@@ -145,19 +146,19 @@ final class BatchAuditor {
             // The consumer's position may be past the last record: transaction markers take offsets too, and a
             // stored offset short of them would never reach the end offset the replayer waits for.
             Long position = positions.get(p);
-            if (position != null && position > next && (next >= 0 || !b.fresh() || b.coverNew())) {
+            if (position != null && position > next && (next >= 0 || !b.fresh() || b.coverageStartToWrite())) {
                 next = position;
             }
-            if (next < 0 && b.fresh() && !b.coverNew()) {
+            if (next < 0 && b.fresh() && !b.coverageStartToWrite()) {
                 continue; // nothing read yet and nothing to record
             }
             int le = work.leaderEpochs.getOrDefault(p, b.leaderEpoch());
             for (Checkpoint cp : cps) {
                 Long stored = b.applied(cp.keys().shard());
                 long to = next >= 0 ? Math.max(next, stored == null ? next : stored)
-                        : stored != null ? stored : b.cover();
+                        : stored != null ? stored : b.coverageStart();
                 work.next.putIfAbsent(p, next >= 0 ? next : to);
-                cp.partition(p, stored, to, progress, b.coverNew() ? b.cover() : -1, le);
+                cp.partition(p, stored, to, progress, b.coverageStartToWrite() ? b.coverageStart() : -1, le);
             }
         }
     }
@@ -177,26 +178,26 @@ final class BatchAuditor {
             }
             return;
         }
-        ProducerEpochs.Entry pe = producerEpochs.get(stamp.producer(), stamp.epoch());
-        byte[] peHash = pe.hash;
+        ProducerEpochs.Entry producerEpoch = producerEpochs.get(stamp.producer(), stamp.epoch());
+        byte[] producerEpochHash = producerEpoch.hash;
         byte[] keyHash = StreamRef.keyHash(rec.key());
-        byte[] fieldBytes = StreamRef.field(keyHash, peHash);
+        byte[] fieldBytes = StreamRef.field(keyHash, producerEpochHash);
         int shard = layout.shardOf(fieldBytes);
         if (book.appliedIn(shard, rec.offset())) {
             return; // this shard applied it before a crash cut the batch's other checkpoints short
         }
-        if (!pe.writtenIn(shard) && work.newProducerEpochs(shard).add(pe)) {
+        if (!producerEpoch.writtenIn(shard) && work.newProducerEpochs(shard).add(producerEpoch)) {
             // Remembered only once the checkpoint that writes it to the dictionary has applied.
-            cps.get(shard).producerEpoch(peHash, stamp.producer(), stamp.epoch());
+            cps.get(shard).producerEpoch(producerEpochHash, stamp.producer(), stamp.epoch());
         }
         FieldKey field = new FieldKey(fieldBytes);
-        BatchWork.Touched t = work.touch(field, shard, cache);
+        BatchWork.StreamInBatch t = work.touch(field, shard, cache);
         if (t.ref == null) {
-            t.ref = new StreamRef(topic, rec.key(), stamp.producer(), stamp.epoch(), keyHash, peHash);
+            t.ref = new StreamRef(topic, rec.key(), stamp.producer(), stamp.epoch(), keyHash, producerEpochHash);
         }
         Position at = new Position(rec.partition(), rec.offset());
         boolean takeFromFirstSeen = state.joinedLate()
-                || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
+                || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(producerEpoch.key);
         boolean replay = stamp.replay();
         // A null key is spread over partitions by the partitioner: its stream spans them from the first record.
         boolean anyPartition = rec.key() == null;
@@ -221,10 +222,10 @@ final class BatchAuditor {
                     .toJson());
         }
         if (PRESENT.contains(v.outcome())) {
-            work.journal(shard, rec.partition(), rec.offset(), rec.key(), peHash, stamp.seq());
+            work.journal(shard, rec.partition(), rec.offset(), rec.key(), producerEpochHash, stamp.seq());
         }
         if (o.forgotten() != null) {
-            cps.get(shard).add("forgotten", o.forgotten().size());
+            cps.get(shard).add(TotalField.Fixed.FORGOTTEN, o.forgotten().size());
         }
     }
 
@@ -239,23 +240,23 @@ final class BatchAuditor {
                 ? books.get(partition).progress() : 0L);
         long at = b.at() > 0 ? Math.min(b.at(), progress) : progress;
         for (Beacon.Stream s : b.streams()) {
-            ProducerEpochs.Entry pe = producerEpochs.get(b.producer(), s.epoch());
+            ProducerEpochs.Entry producerEpoch = producerEpochs.get(b.producer(), s.epoch());
             byte[] keyHash = StreamRef.keyHash(s.key());
-            byte[] fieldBytes = StreamRef.field(keyHash, pe.hash);
+            byte[] fieldBytes = StreamRef.field(keyHash, producerEpoch.hash);
             int shard = layout.shardOf(fieldBytes);
-            if (!pe.writtenIn(shard) && work.newProducerEpochs(shard).add(pe)) {
-                cps.get(shard).producerEpoch(pe.hash, b.producer(), s.epoch());
+            if (!producerEpoch.writtenIn(shard) && work.newProducerEpochs(shard).add(producerEpoch)) {
+                cps.get(shard).producerEpoch(producerEpoch.hash, b.producer(), s.epoch());
             }
-            BatchWork.Touched t = work.touch(new FieldKey(fieldBytes), shard, cache);
+            BatchWork.StreamInBatch t = work.touch(new FieldKey(fieldBytes), shard, cache);
             if (t.ref == null) {
-                t.ref = new StreamRef(topic, s.key(), b.producer(), s.epoch(), keyHash, pe.hash);
+                t.ref = new StreamRef(topic, s.key(), b.producer(), s.epoch(), keyHash, producerEpoch.hash);
             }
             boolean spread = s.spread() || s.key() == null || !t.state.isNew() && t.state.multiPartition();
             boolean takeFromFirstSeen = state.joinedLate()
-                    || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(pe.key);
+                    || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(producerEpoch.key);
             if (detector.claim(t.state, s.claim(), partition, at, !spread, takeFromFirstSeen) < 0) {
                 // A claim beyond the jump cap changes nothing; counted in the totals, not as a record.
-                cps.get(shard).add("invalid_beacons:" + SequenceDetector.SEQ_JUMP, 1);
+                cps.get(shard).add(TotalField.invalidBeacons(SequenceDetector.SEQ_JUMP), 1);
             }
         }
     }
@@ -265,8 +266,8 @@ final class BatchAuditor {
      * never reach it, but its consumer skipped offsets between the stream's previous record and this one (or that
      * stretch is not known: the previous record is forgotten, or was read before this auditor started).
      */
-    private void mayBeAborted(BatchWork.Touched t, ConsumerRecord<byte[], byte[]> rec, Stamp stamp, PartitionBook book,
-            Position previous, MissingRange gap, BatchWork work) {
+    private void mayBeAborted(BatchWork.StreamInBatch t, ConsumerRecord<byte[], byte[]> rec, Stamp stamp,
+            PartitionBook book, Position previous, MissingRange gap, BatchWork work) {
         boolean samePartition = previous != null && previous.partition() == rec.partition();
         if (samePartition && !book.maySkipAfter(previous.offset())) {
             return; // every offset in between was a record read: nothing aborted can hide there
@@ -303,7 +304,7 @@ final class BatchAuditor {
     }
 
     /** Confirms losses whose grace ran out, for open streams homed here and streams this batch touched. */
-    private void promote(BatchWork work) {
+    private void confirmLosses(BatchWork work) {
         List<FieldKey> evicted = open.keySet().stream().filter(f -> cache.get(f) == null).toList();
         if (!evicted.isEmpty()) {
             Map<Integer, List<FieldKey>> byShard = new HashMap<>();
@@ -316,9 +317,9 @@ final class BatchAuditor {
                 work.touch(e.getKey(), layout.shardOf(e.getKey().bytes()), cache);
             }
         }
-        for (BatchWork.Touched t : work.touched.values()) {
+        for (BatchWork.StreamInBatch t : work.touched.values()) {
             if (!t.state.isNew() && books.containsKey(t.state.home())) {
-                for (MissingRange r : detector.promote(t.state, progressFor(work, t.state))) {
+                for (MissingRange r : detector.confirmLosses(t.state, progressFor(work, t.state))) {
                     work.counts(t.shard).lostSeqs.merge(r.stage(), r.size(), Long::sum);
                 }
             }

@@ -13,6 +13,7 @@ import io.seqaudit.state.GapRecord;
 import io.seqaudit.state.Journal;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TotalField;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -32,12 +33,13 @@ import java.util.function.IntToLongFunction;
 final class BatchWork {
 
     /**
-     * A stream touched by this batch. {@code state} is the cached state itself, changed in place (no copy per
-     * batch: on the hot path); what the checkpoint needs of the state before the batch is kept aside. A batch
+     * A stream this batch touched: its working state and what Redis held of it before the batch (the checkpoint's
+     * expected blob, its missing ranges before). {@code state} is the cached state itself, changed in place (no
+     * copy per batch: on the hot path); what the checkpoint needs of the state before the batch is kept aside. A batch
      * that Redis refuses is never built upon: the auditor either re-reads from the stored offsets (which reloads
      * the cache) or {@link #rollback rolls back} the touched streams to their cached blobs before retrying.
      */
-    static final class Touched {
+    static final class StreamInBatch {
         final FieldKey field;
         final int shard;
         /** The blob Redis holds as far as the cache knows (the compare-and-set's expected value), null if none. */
@@ -55,7 +57,7 @@ final class BatchWork {
         /** Delete the stream: idle for longer than the expiry time, without missing seqs. */
         boolean expire;
 
-        Touched(FieldKey field, int shard, StreamCache.Entry cached) {
+        StreamInBatch(FieldKey field, int shard, StreamCache.Entry cached) {
             this.field = field;
             this.shard = shard;
             this.existed = cached != null;
@@ -96,7 +98,7 @@ final class BatchWork {
         }
     }
 
-    final Map<FieldKey, Touched> touched = new LinkedHashMap<>();
+    final Map<FieldKey, StreamInBatch> touched = new LinkedHashMap<>();
     final Map<Integer, ShardCounts> counts = new HashMap<>();
     final Map<Integer, Long> progress = new HashMap<>();
     /** Per shard, the producer epochs this batch adds to the shard's dictionary. */
@@ -117,8 +119,8 @@ final class BatchWork {
      * A gap of a stream, and the offsets of its partition ({@code from} up to {@code to}, exclusive) where records of
      * an aborted transaction carrying its seqs could be.
      */
-    record AbortCandidate(Touched stream, byte[] key, String producer, long epoch, MissingRange gap, int partition,
-            long from, long to) {
+    record AbortCandidate(StreamInBatch stream, byte[] key, String producer, long epoch, MissingRange gap,
+            int partition, long from, long to) {
 
         /** Whether a record read uncommitted carries one of this gap's seqs, for this stream, in range. */
         boolean holds(ConsumerRecord<byte[], byte[]> rec, Stamp stamp) {
@@ -153,8 +155,8 @@ final class BatchWork {
                 new java.util.IdentityHashMap<>()));
     }
 
-    Touched touch(FieldKey field, int shard, StreamCache cache) {
-        return touched.computeIfAbsent(field, f -> new Touched(f, shard, cache.get(f)));
+    StreamInBatch touch(FieldKey field, int shard, StreamCache cache) {
+        return touched.computeIfAbsent(field, f -> new StreamInBatch(f, shard, cache.get(f)));
     }
 
     ShardCounts counts(int shard) {
@@ -186,14 +188,14 @@ final class BatchWork {
      *        (the partition's offset in the same script already fences the write)
      */
     void writeStreams(List<Checkpoint> shards, IntToLongFunction idleBefore, IntPredicate owned) {
-        for (Touched t : touched.values()) {
+        for (StreamInBatch t : touched.values()) {
             Checkpoint cp = shards.get(t.shard);
             boolean single = t.existed && t.expected != null && !t.wasMultiPartition
                     && !t.state.multiPartition() && owned.test(t.state.home());
             if (t.expire) {
                 write(cp, t, single, null);
-                cp.add("streams", -1);
-                cp.add("expired", 1);
+                cp.add(TotalField.Fixed.STREAMS, -1);
+                cp.add(TotalField.Fixed.EXPIRED, 1);
                 cp.expiredProducerEpoch(StreamRef.producerEpochPart(t.field.bytes()), t.state.lastActivity());
                 continue;
             }
@@ -209,24 +211,24 @@ final class BatchWork {
             t.compacted = !keepRecent;
             write(cp, t, single, next);
             if (t.expected == null) {
-                cp.add("streams", 1);
+                cp.add(TotalField.Fixed.STREAMS, 1);
             }
             writeGaps(cp, t);
         }
         counts.forEach((shard, c) -> {
             Checkpoint cp = shards.get(shard);
-            c.outcomes().forEach((o, n) -> cp.add("records:" + o.tag(), n));
-            c.invalidReasons.forEach((r, n) -> cp.add("invalid:" + r, n));
-            c.uncovered.forEach((r, n) -> cp.add("uncovered:" + r.tag(), n));
+            c.outcomes().forEach((o, n) -> cp.add(TotalField.records(o), n));
+            c.invalidReasons.forEach((r, n) -> cp.add(TotalField.invalid(r), n));
+            c.uncovered.forEach((r, n) -> cp.add(TotalField.uncovered(r), n));
             c.lostSeqs.forEach((st, n) -> {
-                cp.add("lost_total", n);
-                cp.add("lost:" + st.tag(), n);
+                cp.add(TotalField.Fixed.LOST_TOTAL, n);
+                cp.add(TotalField.lost(st), n);
             });
-            cp.add("aborted_total", c.abortedSeqs);
+            cp.add(TotalField.Fixed.ABORTED_TOTAL, c.abortedSeqs);
         });
     }
 
-    private static void write(Checkpoint cp, Touched t, boolean single, byte[] next) {
+    private static void write(Checkpoint cp, StreamInBatch t, boolean single, byte[] next) {
         if (single) {
             cp.ownedStream(t.field.bytes(), next);
         } else {
@@ -249,7 +251,7 @@ final class BatchWork {
      * (their blobs before the batch; forgotten if they were new), so the batch can be audited again.
      */
     void rollback(java.util.function.IntPredicate shards, String topic, StreamCache cache) {
-        for (Touched t : touched.values()) {
+        for (StreamInBatch t : touched.values()) {
             if (!shards.test(t.shard)) {
                 continue;
             }
@@ -261,7 +263,7 @@ final class BatchWork {
         }
     }
 
-    private static void writeGaps(Checkpoint cp, Touched t) {
+    private static void writeGaps(Checkpoint cp, StreamInBatch t) {
         List<MissingRange> oldRanges = t.missingBefore;
         List<MissingRange> newRanges = t.state.missing();
         if (oldRanges.isEmpty() && newRanges.isEmpty()) {
@@ -283,8 +285,8 @@ final class BatchWork {
         }
         long suspectedBefore = count(oldRanges, false);
         long lostBefore = count(oldRanges, true);
-        cp.add("missing:suspected", t.state.missingCount(false) - suspectedBefore);
-        cp.add("missing:lost", t.state.missingCount(true) - lostBefore);
+        cp.add(TotalField.Fixed.MISSING_SUSPECTED, t.state.missingCount(false) - suspectedBefore);
+        cp.add(TotalField.Fixed.MISSING_LOST, t.state.missingCount(true) - lostBefore);
         boolean wasOpen = suspectedBefore > 0;
         boolean isOpen = t.state.missingCount(false) > 0;
         if (isOpen && !wasOpen) {

@@ -11,8 +11,9 @@ final class PartitionBook {
 
     private final Long[] applied;
     private long progress;
-    private long cover = -1;
-    private boolean coverNew;
+    private long coverageStart = -1;
+    /** Whether the coverage start is still to be written (the partition's audit starts here). */
+    private boolean coverageStartToWrite;
     private int leaderEpoch = -1;
     /** The offset from which this auditor saw every offset its consumer skipped (the position it started at). */
     private long knownFrom = Long.MAX_VALUE;
@@ -54,7 +55,7 @@ final class PartitionBook {
     long resumeAt() {
         long min = Long.MAX_VALUE;
         for (Long a : applied) {
-            min = Math.min(min, a != null ? a : cover >= 0 ? cover : 0);
+            min = Math.min(min, a != null ? a : coverageStart >= 0 ? coverageStart : 0);
         }
         return min;
     }
@@ -67,22 +68,24 @@ final class PartitionBook {
         this.progress = Math.max(this.progress, progress);
     }
 
-    long cover() {
-        return cover;
+    /** The first offset ever audited, or -1 while none is known. */
+    long coverageStart() {
+        return coverageStart;
     }
 
     /** The coverage start is to be written (the partition's audit starts here). */
-    boolean coverNew() {
-        return coverNew;
+    boolean coverageStartToWrite() {
+        return coverageStartToWrite;
     }
 
-    void cover(long cover, boolean isNew) {
-        this.cover = cover;
-        this.coverNew = isNew;
+    /** @param toWrite whether the start is new here (not read from Redis), so the next checkpoint writes it */
+    void coverageStart(long start, boolean toWrite) {
+        this.coverageStart = start;
+        this.coverageStartToWrite = toWrite;
     }
 
-    void coverWritten() {
-        coverNew = false;
+    void coverageStartWritten() {
+        coverageStartToWrite = false;
     }
 
     /** Where this auditor starts reading the partition: offsets skipped before it are not known. */

@@ -274,10 +274,10 @@ final class TopicAuditor {
         }
     }
 
-    /** Every shard applied: the partitions' progress, cover and leader epoch stand. */
+    /** Every shard applied: the partitions' progress, coverage start and leader epoch stand. */
     private void finish(BatchWork work) {
         state.books.forEach((p, b) -> {
-            b.coverWritten();
+            b.coverageStartWritten();
             b.progress(work.progress.getOrDefault(p, b.progress()));
             b.leaderEpoch(work.leaderEpochs.getOrDefault(p, -1));
         });

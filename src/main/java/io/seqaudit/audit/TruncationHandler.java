@@ -5,8 +5,10 @@ import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.Journal;
+import io.seqaudit.state.ProducerEpochName;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TotalField;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -97,12 +99,11 @@ final class TruncationHandler {
                 store.scan(state.layout.shard(s).producerEpochs(), (f, v) -> producers.put(new FieldKey(f),
                         new String(v, java.nio.charset.StandardCharsets.UTF_8)), Integer.MAX_VALUE);
                 for (Journal.Entry e : gone) {
-                    BatchWork.Touched t = work.touch(new FieldKey(e.field()), s, state.cache);
-                    String pe = producers.get(new FieldKey(e.producerEpoch()));
-                    if (t.ref == null && pe != null) {
-                        int space = pe.indexOf(' ');
-                        t.ref = new StreamRef(state.topic, e.key(), pe.substring(space + 1),
-                                Long.parseLong(pe.substring(0, space)));
+                    BatchWork.StreamInBatch t = work.touch(new FieldKey(e.field()), s, state.cache);
+                    String epochAndProducer = producers.get(new FieldKey(e.producerEpoch()));
+                    if (t.ref == null && epochAndProducer != null) {
+                        ProducerEpochName name = ProducerEpochName.parse(epochAndProducer);
+                        t.ref = new StreamRef(state.topic, e.key(), name.producer(), name.epoch());
                     }
                     if (detector.reopen(t.state, e.seq(), b.progress())) {
                         reopened++;
@@ -112,7 +113,8 @@ final class TruncationHandler {
                 work.writeStreams(cps, home -> Long.MIN_VALUE, state.books::containsKey);
             }
             if (s == 0) {
-                cp.deleteMeta(marker).add("truncations", 1).add("truncated_records", to - from);
+                cp.deleteMeta(marker).add(TotalField.Fixed.TRUNCATIONS, 1)
+                        .add(TotalField.Fixed.TRUNCATED_RECORDS, to - from);
             }
             Checkpoint.Result r = store.apply(cp);
             if (!r.applied()) {

@@ -2,10 +2,12 @@ package io.seqaudit.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import org.hibernate.validator.constraints.time.DurationMin;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Every setting of seqaudit, under the prefix {@code seqaudit} (env {@code SEQAUDIT_...}). */
@@ -42,6 +44,15 @@ public interface SeqauditConfig {
 
     /** The REST API under {@code /api/v1}: who may call it and how often. */
     Api api();
+
+    /**
+     * The settings of the processing-receipts client ({@code seqaudit.receipts.*}: io.seqaudit.receipt, README
+     * "Processing receipts"), which an application reads, never the service. Accepted here only so that the
+     * unknown-property check under this prefix does not refuse a process that is both (the Quarkus test of the
+     * SmallRye interceptor runs its application inside the service).
+     */
+    @WithName("receipts")
+    Map<String, String> receipts();
 
     /** Where a partition without a stored audit offset starts. */
     enum StartFrom {

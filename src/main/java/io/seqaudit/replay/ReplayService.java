@@ -110,11 +110,11 @@ public class ReplayService {
         String now = Instant.now().toString();
         ReplayView fresh = new ReplayView(t.ref().replayId(t.fromSeq(), t.toSeq()), t.ref().topic(),
                 t.ref().keyText(), t.ref().keyBase64(), t.ref().producer(), t.ref().epoch(), t.fromSeq(), t.toSeq(),
-                t.gapId(), ReplayView.PENDING, t.toSeq() - t.fromSeq() + 1, 0, List.of(), null, 0, who, now, now);
+                t.gapId(), ReplayView.State.PENDING, t.toSeq() - t.fromSeq() + 1, 0, List.of(), null, 0, who, now, now);
         ReplayView stored = replays.createIfAbsent(fresh);
-        if (ReplayView.FAILED.equals(stored.state()) && !"auto".equals(who)) {
+        if (stored.state() == ReplayView.State.FAILED && !"auto".equals(who)) {
             // An operator asking again for a failed replay means: try the source again.
-            stored = stored.with(ReplayView.PENDING, 0, List.of(), null, 0, now);
+            stored = stored.with(ReplayView.State.PENDING, 0, List.of(), null, 0, now);
             replays.put(stored);
             LOG.infof("Replay %s restarted by %s after it failed", stored.id(), who);
         } else if (stored == fresh) {
@@ -162,21 +162,21 @@ public class ReplayService {
     private void step(ReplayView r) {
         ReplayView next;
         try {
-            next = ReplayView.PENDING.equals(r.state()) ? work.publish(r, source.get(), config.replay().maxFetches())
+            next = r.state() == ReplayView.State.PENDING ? work.publish(r, source.get(), config.replay().maxFetches())
                     : work.verify(r);
         } catch (StateUnavailableException e) {
             throw e; // Redis is down for every replay: end the tick
         } catch (RuntimeException e) {
             // This replay's own data makes the step throw: retrying would throw again, and would hold up the rest.
             LOG.errorf(e, "Replay %s failed: its step threw", r.id());
-            next = r.with(ReplayView.FAILED, r.republished(), r.missingInSource(), "replayer error: " + e,
+            next = r.with(ReplayView.State.FAILED, r.republished(), r.missingInSource(), "replayer error: " + e,
                     r.fetches(), Instant.now().toString());
         }
         if (next != r) {
             replays.put(next);
             if (!next.active()) {
                 long unrecoverable = next.missingInSource().size();
-                metrics.ended(r.topic(), next.state(), next.republished(), unrecoverable);
+                metrics.ended(r.topic(), next.state().tag(), next.republished(), unrecoverable);
                 LOG.infof("Replay %s ended %s: %d republished, %d not in the source%s", next.id(), next.state(),
                         next.republished(), unrecoverable, next.error() == null ? "" : ", error: " + next.error());
             }

@@ -1,15 +1,16 @@
 package io.seqaudit.replay;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A replay of one range of one stream, as stored in Redis and served by {@code GET /api/v1/replays/{id}}.
  *
- * <p>States: {@code pending} (waiting to fetch and publish), {@code published} (republished, waiting for the
- * auditor to see every seq arrive), {@code repaired} (every seq of the range arrived), {@code unrecoverable}
- * (the source does not have some seqs: {@code missingInSource}; the rest arrived), {@code failed} (the source
- * kept failing: {@code error}).
- *
+ * @param state where it stands ({@link State}; stored and served as the lower-case tag)
  * @param id deterministic for (stream, range): {@code topic.streamId.from-to}
  * @param gapId the gap it was asked for, or null
  * @param requested seqs in the range
@@ -19,22 +20,62 @@ import java.util.List;
  * @param requestedBy who asked (a token's name, or {@code auto})
  */
 public record ReplayView(String id, String topic, String key, String keyBase64, String producer, long epoch,
-        long fromSeq, long toSeq, String gapId, String state, long requested, long republished,
+        long fromSeq, long toSeq, String gapId, State state, long requested, long republished,
         List<Long> missingInSource, String error, int fetches, String requestedBy, String createdAt,
         String updatedAt) {
 
-    public static final String PENDING = "pending";
-    public static final String PUBLISHED = "published";
-    public static final String REPAIRED = "repaired";
-    public static final String UNRECOVERABLE = "unrecoverable";
-    public static final String FAILED = "failed";
+    /**
+     * Where a replay stands. The lower-case name is its JSON value, in Redis (the same strings earlier builds
+     * stored) and in the API ({@code GET /api/v1/replays?state=}).
+     */
+    @Schema(name = "ReplayState", description = "Where a replay stands")
+    public enum State {
+        /** Waiting to fetch and publish. */
+        PENDING,
+        /** Republished, waiting for the auditor to see every seq arrive. */
+        PUBLISHED,
+        /** Every seq of the range arrived. */
+        REPAIRED,
+        /** The source does not have some seqs ({@code missingInSource}); the rest arrived. */
+        UNRECOVERABLE,
+        /** The source kept failing ({@code error}). */
+        FAILED;
+
+        private final String tag = name().toLowerCase(Locale.ROOT);
+
+        @JsonValue
+        public String tag() {
+            return tag;
+        }
+
+        /** The tag: log lines and messages name a state as the API does. */
+        @Override
+        public String toString() {
+            return tag;
+        }
+
+        /** The state named by {@code tag}, empty for another name. */
+        public static Optional<State> ofTag(String tag) {
+            return Arrays.stream(values()).filter(s -> s.tag.equals(tag)).findFirst();
+        }
+
+        /** Whether a replay in this state still has work to do. */
+        public boolean active() {
+            return this == PENDING || this == PUBLISHED;
+        }
+
+        /** Whether an operator may cancel (delete) a replay in this state: its outcome is no finding. */
+        public boolean cancellable() {
+            return this == PENDING || this == FAILED;
+        }
+    }
 
     /** Whether the replay still has work to do. */
     public boolean active() {
-        return PENDING.equals(state) || PUBLISHED.equals(state);
+        return state.active();
     }
 
-    ReplayView with(String newState, long newRepublished, List<Long> missing, String newError, int newFetches,
+    ReplayView with(State newState, long newRepublished, List<Long> missing, String newError, int newFetches,
             String now) {
         return new ReplayView(id, topic, key, keyBase64, producer, epoch, fromSeq, toSeq, gapId, newState, requested,
                 newRepublished, missing, newError, newFetches, requestedBy, createdAt, now);

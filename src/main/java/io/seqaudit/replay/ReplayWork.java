@@ -81,7 +81,7 @@ public class ReplayWork {
         Set<Long> still = stillMissing(r, ref);
         String now = Instant.now().toString();
         if (still.isEmpty()) {
-            return r.with(ReplayView.REPAIRED, 0, List.of(), null, r.fetches(), now);
+            return r.with(ReplayView.State.REPAIRED, 0, List.of(), null, r.fetches(), now);
         }
         ReplaySource.Fetched fetched;
         try {
@@ -89,7 +89,7 @@ public class ReplayWork {
                     r.fromSeq(), r.toSeq()));
         } catch (ReplaySourceException e) {
             int fetches = r.fetches() + 1;
-            return r.with(fetches >= maxFetches ? ReplayView.FAILED : ReplayView.PENDING, 0, List.of(),
+            return r.with(fetches >= maxFetches ? ReplayView.State.FAILED : ReplayView.State.PENDING, 0, List.of(),
                     e.getMessage(), fetches, now);
         }
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
@@ -104,10 +104,10 @@ public class ReplayWork {
             try {
                 publisher.publish(out);
             } catch (KafkaException e) {
-                return r.with(ReplayView.PENDING, 0, List.of(), "publish failed: " + e, r.fetches() + 1, now);
+                return r.with(ReplayView.State.PENDING, 0, List.of(), "publish failed: " + e, r.fetches() + 1, now);
             }
         }
-        String state = out.isEmpty() ? ReplayView.UNRECOVERABLE : ReplayView.PUBLISHED;
+        ReplayView.State state = out.isEmpty() ? ReplayView.State.UNRECOVERABLE : ReplayView.State.PUBLISHED;
         return r.with(state, out.size(), missing, null, r.fetches() + 1, now);
     }
 
@@ -120,7 +120,8 @@ public class ReplayWork {
         if (!r.missingInSource().containsAll(still)) {
             return r; // published seqs not seen yet
         }
-        String state = r.missingInSource().isEmpty() ? ReplayView.REPAIRED : ReplayView.UNRECOVERABLE;
+        ReplayView.State state = r.missingInSource().isEmpty() ? ReplayView.State.REPAIRED
+                : ReplayView.State.UNRECOVERABLE;
         return r.with(state, r.republished(), r.missingInSource(), r.error(), r.fetches(), Instant.now().toString());
     }
 

@@ -324,25 +324,25 @@ public final class SequenceDetector {
      *
      * @return the ranges that became lost, as they are now
      */
-    public List<MissingRange> promote(StreamState state, long progress) {
+    public List<MissingRange> confirmLosses(StreamState state, long progress) {
         List<MissingRange> missing = state.mutableMissing();
-        List<MissingRange> promoted = null;
+        List<MissingRange> confirmed = null;
         for (int i = 0; i < missing.size(); i++) {
             MissingRange r = missing.get(i);
             long deadline = r.openedAt() + graceMillis;
             if (!r.isLost() && deadline <= progress) {
                 MissingRange lost = r.lost(Math.max(deadline, 1));
                 missing.set(i, lost);
-                if (promoted == null) {
-                    promoted = new ArrayList<>(2);
+                if (confirmed == null) {
+                    confirmed = new ArrayList<>(2);
                 }
-                promoted.add(lost);
+                confirmed.add(lost);
             }
         }
-        return promoted == null ? List.of() : promoted;
+        return confirmed == null ? List.of() : confirmed;
     }
 
-    /** The earliest progress time at which {@link #promote} would change something, or Long.MAX_VALUE. */
+    /** The earliest progress time at which {@link #confirmLosses} would change something, or Long.MAX_VALUE. */
     public long nextDeadline(StreamState state) {
         long next = Long.MAX_VALUE;
         for (MissingRange r : state.missing()) {

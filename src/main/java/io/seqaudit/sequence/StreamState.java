@@ -23,6 +23,8 @@ public final class StreamState {
     private long duplicates;
     private long lastActivity;
     private final List<MissingRange> missing;
+    /** The read-only view {@link #missing()} hands out, made once: it is asked for several times per record. */
+    private final List<MissingRange> missingView;
     /** Seqs filled by replays, disjoint and ascending: an original arriving later is superseded. */
     private final List<SeqRange> replayed = new ArrayList<>(0);
     private final RecentPositions recent;
@@ -33,6 +35,7 @@ public final class StreamState {
 
     private StreamState(List<MissingRange> missing, RecentPositions recent) {
         this.missing = missing;
+        this.missingView = Collections.unmodifiableList(missing);
         this.recent = recent;
     }
 
@@ -153,7 +156,7 @@ public final class StreamState {
 
     /** Missing ranges, ascending, disjoint. */
     public List<MissingRange> missing() {
-        return Collections.unmodifiableList(missing);
+        return missingView;
     }
 
     public RecentPositions recent() {

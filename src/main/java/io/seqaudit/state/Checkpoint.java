@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Checkpoint {
 
     /** A partition's new offset, guarded by the offset the writer believes stored. */
-    record PartitionWrite(int partition, Long expectedOffset, long newOffset, long progress, long cover,
+    record PartitionWrite(int partition, Long expectedOffset, long newOffset, long progress, long coverageStart,
             int leaderEpoch) {
     }
 
@@ -33,7 +33,7 @@ public final class Checkpoint {
     private final List<StreamWrite> streams = new ArrayList<>();
     private final Map<String, String> gaps = new LinkedHashMap<>();
     private final Map<FieldKey, Integer> open = new LinkedHashMap<>();
-    private final Map<String, Long> totals = new LinkedHashMap<>();
+    private final Map<TotalField, Long> totals = new LinkedHashMap<>();
     private final List<String> duplicates = new ArrayList<>();
     private final List<ProducerEpoch> producerEpochs = new ArrayList<>();
     private final Map<FieldKey, Long> expired = new LinkedHashMap<>();
@@ -64,12 +64,12 @@ public final class Checkpoint {
     /**
      * @param expectedOffset the offset stored now as the writer believes, or null if none is stored
      * @param progress the partition's progress time, or -1 to leave it
-     * @param cover the coverage start to record if none is recorded yet, or -1
+     * @param coverageStart the coverage start to record if none is recorded yet, or -1
      * @param leaderEpoch the leader epoch of the last record read, or -1 if unknown
      */
-    public Checkpoint partition(int partition, Long expectedOffset, long newOffset, long progress, long cover,
+    public Checkpoint partition(int partition, Long expectedOffset, long newOffset, long progress, long coverageStart,
             int leaderEpoch) {
-        partitions.add(new PartitionWrite(partition, expectedOffset, newOffset, progress, cover, leaderEpoch));
+        partitions.add(new PartitionWrite(partition, expectedOffset, newOffset, progress, coverageStart, leaderEpoch));
         return this;
     }
 
@@ -100,7 +100,8 @@ public final class Checkpoint {
         return this;
     }
 
-    public Checkpoint add(String total, long delta) {
+    /** Adds {@code delta} to a counter of the shard's totals (nothing for 0). */
+    public Checkpoint add(TotalField total, long delta) {
         if (delta != 0) {
             totals.merge(total, delta, Long::sum);
         }
@@ -113,13 +114,13 @@ public final class Checkpoint {
     }
 
     public Checkpoint producerEpoch(byte[] hash, String producer, long epoch) {
-        producerEpochs.add(new ProducerEpoch(hash, epoch + " " + producer));
+        producerEpochs.add(new ProducerEpoch(hash, new ProducerEpochName(producer, epoch).text()));
         return this;
     }
 
     /** Remembers that streams of this producer epoch were expired, so one that resumes is not a gap from 0. */
-    public Checkpoint expiredProducerEpoch(byte[] peHash, long at) {
-        expired.put(new FieldKey(peHash), at);
+    public Checkpoint expiredProducerEpoch(byte[] producerEpochHash, long at) {
+        expired.put(new FieldKey(producerEpochHash), at);
         return this;
     }
 
@@ -151,7 +152,7 @@ public final class Checkpoint {
             a.add(p.expectedOffset() == null ? EMPTY : text(p.expectedOffset()));
             a.add(text(p.newOffset()));
             a.add(p.progress() < 0 ? EMPTY : text(p.progress()));
-            a.add(p.cover() < 0 ? EMPTY : text(p.cover()));
+            a.add(p.coverageStart() < 0 ? EMPTY : text(p.coverageStart()));
             a.add(p.leaderEpoch() < 0 ? EMPTY : text(p.leaderEpoch()));
         }
         a.add(text(streams.size()));
@@ -172,21 +173,21 @@ public final class Checkpoint {
             a.add(home < 0 ? EMPTY : text(home));
         });
         a.add(text(totals.size()));
-        totals.forEach((name, delta) -> {
-            a.add(text(name));
+        totals.forEach((total, delta) -> {
+            a.add(text(total.field()));
             a.add(text(delta));
         });
         a.add(text(duplicatesKept));
         a.add(text(duplicates.size()));
         duplicates.forEach(d -> a.add(text(d)));
         a.add(text(producerEpochs.size()));
-        for (ProducerEpoch pe : producerEpochs) {
-            a.add(pe.hash());
-            a.add(text(pe.text()));
+        for (ProducerEpoch producerEpoch : producerEpochs) {
+            a.add(producerEpoch.hash());
+            a.add(text(producerEpoch.text()));
         }
         a.add(text(expired.size()));
-        expired.forEach((pe, at) -> {
-            a.add(pe.bytes());
+        expired.forEach((producerEpochHash, at) -> {
+            a.add(producerEpochHash.bytes());
             a.add(text(at));
         });
         a.add(text(journal.size()));

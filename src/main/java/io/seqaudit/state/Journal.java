@@ -40,7 +40,7 @@ public final class Journal {
         }
     }
 
-    private static final int PE_LENGTH = 8;
+    private static final int PRODUCER_EPOCH_HASH_LENGTH = 8;
 
     private Journal() {
     }
@@ -60,7 +60,7 @@ public final class Journal {
             if (e.key() != null) {
                 out.write(e.key(), 0, e.key().length);
             }
-            out.write(e.producerEpoch(), 0, PE_LENGTH);
+            out.write(e.producerEpoch(), 0, PRODUCER_EPOCH_HASH_LENGTH);
             StreamCodec.varint(out, e.seq());
             prev = e.offset();
         }
@@ -79,9 +79,10 @@ public final class Journal {
                 key = java.util.Arrays.copyOfRange(blob, pos[0], pos[0] + keyLength - 1);
                 pos[0] += keyLength - 1;
             }
-            byte[] pe = java.util.Arrays.copyOfRange(blob, pos[0], pos[0] + PE_LENGTH);
-            pos[0] += PE_LENGTH;
-            out.add(new Entry(offset, key, pe, StreamCodec.readVarint(blob, pos)));
+            byte[] producerEpochHash = java.util.Arrays.copyOfRange(blob, pos[0],
+                    pos[0] + PRODUCER_EPOCH_HASH_LENGTH);
+            pos[0] += PRODUCER_EPOCH_HASH_LENGTH;
+            out.add(new Entry(offset, key, producerEpochHash, StreamCodec.readVarint(blob, pos)));
         }
         return out;
     }

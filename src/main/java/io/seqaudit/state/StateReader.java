@@ -42,12 +42,12 @@ public class StateReader {
         return store.layout(topic);
     }
 
-    /** Counter name → total, over every shard. */
-    public Map<String, Long> totals(String topic) {
-        Map<String, Long> out = new LinkedHashMap<>();
+    /** Counter → total, over every shard; a field this build does not know is left out ({@link TotalField#parse}). */
+    public Map<TotalField, Long> totals(String topic) {
+        Map<TotalField, Long> out = new LinkedHashMap<>();
         for (TopicKeys shard : layout(topic).all()) {
-            store.scan(shard.totals(), (f, v) -> out.merge(text(f), Long.parseLong(text(v)), Long::sum),
-                    Integer.MAX_VALUE);
+            store.scan(shard.totals(), (f, v) -> TotalField.parse(text(f))
+                    .ifPresent(total -> out.merge(total, Long.parseLong(text(v)), Long::sum)), Integer.MAX_VALUE);
         }
         return out;
     }
@@ -131,13 +131,12 @@ public class StateReader {
     public List<StoredStream> streamsOfKey(String topic, byte[] key) {
         byte[] keyHash = StreamRef.keyHash(key);
         Map<FieldKey, String> byField = new java.util.LinkedHashMap<>();
-        producerEpochs(topic).forEach((pe, text) -> byField.put(new FieldKey(StreamRef.field(keyHash, pe.bytes())),
-                text));
+        producerEpochs(topic).forEach((producerEpochHash, text) -> byField.put(
+                new FieldKey(StreamRef.field(keyHash, producerEpochHash.bytes())), text));
         List<StoredStream> out = new ArrayList<>();
         streams(topic, new ArrayList<>(byField.keySet())).forEach((field, blob) -> {
-            String pe = byField.get(field); // "<epoch> <producer>", as the checkpoint writes it
-            int space = pe.indexOf(' ');
-            StreamRef ref = new StreamRef(topic, key, pe.substring(space + 1), Long.parseLong(pe.substring(0, space)));
+            ProducerEpochName name = ProducerEpochName.parse(byField.get(field));
+            StreamRef ref = new StreamRef(topic, key, name.producer(), name.epoch());
             out.add(new StoredStream(ref, StreamCodec.decode(topic, blob).state()));
         });
         return out;

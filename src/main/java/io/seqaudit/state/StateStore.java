@@ -143,7 +143,7 @@ public class StateStore {
         return out;
     }
 
-    /** Integer hash of partition → long, e.g. offsets, covers, progress. */
+    /** Integer hash of partition → long, e.g. offsets, coverage starts, progress. */
     public Map<Integer, Long> partitionValues(String key) {
         Map<Integer, Long> out = new HashMap<>();
         Response r = send(Request.cmd(Command.HGETALL).arg(key));
@@ -322,11 +322,23 @@ public class StateStore {
         }
     }
 
+    /**
+     * One array holding every argument: the client then wraps it as is, where adding them one by one grew its
+     * argument list again and again (a checkpoint carries about 4 arguments per stream written; the growth was
+     * 6 % of the auditor thread's allocation in a benchmark profile).
+     */
     private static Request script(Command cmd, String shaOrText, List<String> keys, List<byte[]> args) {
-        Request req = Request.cmd(cmd).arg(shaOrText).arg(keys.size());
-        keys.forEach(req::arg);
-        args.forEach(req::arg);
-        return req;
+        Object[] all = new Object[2 + keys.size() + args.size()];
+        all[0] = shaOrText;
+        all[1] = keys.size();
+        int i = 2;
+        for (String k : keys) {
+            all[i++] = k;
+        }
+        for (byte[] a : args) {
+            all[i++] = a;
+        }
+        return Request.cmd(cmd, all);
     }
 
     private static byte[] bytes(String s) {

@@ -32,14 +32,14 @@ public final class StreamRef {
     }
 
     /** With hashes the caller already computed (the auditor caches the producer-epoch half). */
-    public StreamRef(String topic, byte[] key, String producer, long epoch, byte[] keyHash, byte[] peHash) {
+    public StreamRef(String topic, byte[] key, String producer, long epoch, byte[] keyHash, byte[] producerEpochHash) {
         this.topic = Objects.requireNonNull(topic);
         this.key = key;
         this.producer = Objects.requireNonNull(producer);
         this.epoch = epoch;
         this.field = new byte[FIELD_LENGTH];
         System.arraycopy(keyHash, 0, field, 0, KEY_PART);
-        System.arraycopy(peHash, 0, field, KEY_PART, FIELD_LENGTH - KEY_PART);
+        System.arraycopy(producerEpochHash, 0, field, KEY_PART, FIELD_LENGTH - KEY_PART);
     }
 
     /** The first 12 bytes of a stream field: a hash of the key, with null distinct from every byte string. */
@@ -55,10 +55,10 @@ public final class StreamRef {
     }
 
     /** The stream's hash field from its key hash and producer-epoch hash. */
-    public static byte[] field(byte[] keyHash, byte[] peHash) {
+    public static byte[] field(byte[] keyHash, byte[] producerEpochHash) {
         byte[] f = new byte[FIELD_LENGTH];
         System.arraycopy(keyHash, 0, f, 0, KEY_PART);
-        System.arraycopy(peHash, 0, f, KEY_PART, FIELD_LENGTH - KEY_PART);
+        System.arraycopy(producerEpochHash, 0, f, KEY_PART, FIELD_LENGTH - KEY_PART);
         return f;
     }
 

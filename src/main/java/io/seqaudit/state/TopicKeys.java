@@ -41,8 +41,8 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("offsets");
     }
 
-    /** partition → the first offset ever audited (coverage start). */
-    public String cover() {
+    /** partition → the first offset ever audited (coverage start). The Redis key is named {@code cover}. */
+    public String coverageStarts() {
         return key("cover");
     }
 
@@ -84,7 +84,7 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         return key("dups");
     }
 
-    /** producer-epoch hash → "epoch producer". */
+    /** producer-epoch hash → "epoch producer". The Redis key is named {@code pe}. */
     public String producerEpochs() {
         return key("pe");
     }
@@ -174,7 +174,7 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
 
     /** The keys in the order the checkpoint script expects them. */
     public List<String> checkpointKeys() {
-        return List.of(offsets(), cover(), progress(), streams(), gaps(), open(), totals(), duplicates(),
+        return List.of(offsets(), coverageStarts(), progress(), streams(), gaps(), open(), totals(), duplicates(),
                 producerEpochs(), expired(), meta(), leaderEpochs(), journal(), gapIndex());
     }
 

@@ -16,7 +16,7 @@
 --               be one that spans partitions (flag bit 1 of its first byte), which another owner may have changed.
 --   gaps:       n, then n x (gap id, json or '' to delete)
 --   open:       n, then n x (field, home partition or '' to delete)
---   totals:     n, then n x (name, delta)
+--   totals:     n, then n x (name, delta); the names are io.seqaudit.state.TotalField's
 --   dups:       cap, n, then n x json
 --   pe:         n, then n x (producer-epoch hash, 'epoch producer')
 --   expired:    n, then n x (producer-epoch hash, time ms)
@@ -87,6 +87,7 @@ if anyExpected then
   if redis.call('EXISTS', KEYS[2]) == 0 then return lost('cover') end
   if redis.call('EXISTS', KEYS[3]) == 0 then return lost('progress') end
 end
+-- The totals' field names are owned by io.seqaudit.state.TotalField (STREAMS, MISSING_SUSPECTED, MISSING_LOST).
 local t = redis.call('HMGET', KEYS[7], 'streams', 'missing:suspected', 'missing:lost')
 local nstreams, nsusp, nlost = tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
 if nstreams > 0 then

@@ -20,6 +20,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import io.seqaudit.audit.TopicAuditor.Result;
+import io.seqaudit.state.TotalField;
+import io.seqaudit.sequence.Outcome;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,12 +109,13 @@ class SharedStreamConflictTest {
                 .isEqualTo(Result.APPLIED);
 
         assertThat(registry.get("seqaudit.conflicts").counter().count()).as("the stale view was refused").isPositive();
-        Map<String, Long> totals = new StateReader(store).totals(topic);
-        long counted = totals.entrySet().stream().filter(e -> e.getKey().startsWith("records:"))
+        Map<TotalField, Long> totals = new StateReader(store).totals(topic);
+        long counted = totals.entrySet().stream().filter(e -> e.getKey() instanceof TotalField.Records)
                 .mapToLong(Map.Entry::getValue).sum();
         assertThat(counted).as("every record counted once: " + totals)
                 .isEqualTo(ownFirst.size() + even.size() + odd.size());
-        assertThat(totals).doesNotContainKey("records:duplicate").containsEntry("streams", 3L);
-        assertThat(totals.getOrDefault("missing:suspected", 0L)).as("the odd seqs filled the gaps").isZero();
+        assertThat(totals).doesNotContainKey(TotalField.records(Outcome.DUPLICATE))
+                .containsEntry(TotalField.Fixed.STREAMS, 3L);
+        assertThat(totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L)).as("the odd seqs filled the gaps").isZero();
     }
 }

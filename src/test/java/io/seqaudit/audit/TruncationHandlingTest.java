@@ -10,6 +10,8 @@ import io.seqaudit.state.GapState;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.LocalRedis;
 import io.seqaudit.state.StateStore;
+import io.seqaudit.state.TotalField;
+import io.seqaudit.sequence.Outcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,8 +129,9 @@ class TruncationHandlingTest {
         assertThat(t.unjournaled()).isZero();
         assertThat(suspected()).isEqualTo(expected);
         assertThat(new StateReader(store).auditedOffsets(topic)).isEqualTo(Map.of(0, from));
-        assertThat(new StateReader(store).totals(topic)).containsEntry("truncations", 1L)
-                .containsEntry("truncated_records", end - from).containsEntry("missing:suspected", end - from);
+        assertThat(new StateReader(store).totals(topic)).containsEntry(TotalField.Fixed.TRUNCATIONS, 1L)
+                .containsEntry(TotalField.Fixed.TRUNCATED_RECORDS, end - from)
+                .containsEntry(TotalField.Fixed.MISSING_SUSPECTED, end - from);
         assertThat(a.unfinishedTruncations()).as("marker cleared").isEmpty();
         assertThat(a.truncate(0, from, T0 + end)).as("handled once").isNull();
 
@@ -147,8 +150,9 @@ class TruncationHandlingTest {
         expected.values().forEach(l -> l.removeIf(s -> s <= 7));
         expected.values().removeIf(List::isEmpty);
         assertThat(suspected()).isEqualTo(expected);
-        assertThat(new StateReader(store).totals(topic)).containsEntry("records:late", (long) resent.size())
-                .doesNotContainKey("records:duplicate");
+        assertThat(new StateReader(store).totals(topic))
+                .containsEntry(TotalField.records(Outcome.LATE), (long) resent.size())
+                .doesNotContainKey(TotalField.records(Outcome.DUPLICATE));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import io.seqaudit.demo.DroppingInterceptor;
 import io.seqaudit.stamp.SequenceStampingInterceptor;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -71,10 +72,10 @@ class BeaconsTest {
     }
 
     private static KafkaProducer<String, String> producer(String id) {
-        RedirectingInterceptor.VOID = VOID;
         return KafkaSupport.producer(SequenceStampingInterceptor.class.getName() + ","
-                + RedirectingInterceptor.class.getName(), Map.of("seqaudit.producer.id", id,
-                        "seqaudit.beacon.topic", BEACONS, "seqaudit.beacon.interval", "200ms"));
+                + DroppingInterceptor.class.getName(), Map.of("seqaudit.producer.id", id,
+                        "seqaudit.beacon.topic", BEACONS, "seqaudit.beacon.interval", "200ms",
+                        DroppingInterceptor.VOID_TOPIC, VOID));
     }
 
     /** "key#seq" → the gap's stage and cause, of every lost seq of one key prefix. */
@@ -102,14 +103,14 @@ class BeaconsTest {
                 int dropped = k % 5 + 1; // the last 1..5 records of the stream never reach the topic
                 for (int s = 0; s < perKey; s++) {
                     boolean drop = s >= perKey - dropped;
-                    p.send(new ProducerRecord<>(TOPIC, "tail-" + k, drop ? "drop" : "v" + s));
+                    p.send(new ProducerRecord<>(TOPIC, "tail-" + k, drop ? DroppingInterceptor.DROP : "v" + s));
                     if (drop) {
                         expected.put("tail-" + k + "#" + s, "producer/redirected");
                     }
                 }
             }
             for (int s = 0; s < 3; s++) {
-                p.send(new ProducerRecord<>(TOPIC, "tail-gone", "drop"));
+                p.send(new ProducerRecord<>(TOPIC, "tail-gone", DroppingInterceptor.DROP));
                 expected.put("tail-gone#" + s, "producer/redirected");
             }
         }

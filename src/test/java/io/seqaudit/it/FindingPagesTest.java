@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.seqaudit.api.GapView;
 import io.seqaudit.api.Page;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -78,6 +79,7 @@ class FindingPagesTest {
                 ids.add((String) g.get("id"));
                 keys.add((String) g.get("key"));
                 assertThat(((Number) g.get("fromSeq")).longValue()).isEqualTo(1);
+                assertThat(g.get("state")).as("the state's lower-case tag").isEqualTo("suspected");
             });
             cursor = page.getString("next");
             pages++;
@@ -85,6 +87,9 @@ class FindingPagesTest {
         assertThat(ids).as("each gap once, in id order").doesNotHaveDuplicates().isSorted().hasSize(GAP_KEYS);
         assertThat(keys).hasSize(GAP_KEYS).allMatch(k -> k.startsWith("gap-"));
         assertThat(pages).isEqualTo((GAP_KEYS + limit - 1) / limit);
+        assertThat(ServiceReads.allItems("/api/v1/gaps", TOPIC, "suspected")).as("filtered by state")
+                .hasSize(GAP_KEYS);
+        assertThat(ServiceReads.allItems("/api/v1/gaps", TOPIC, "lost")).isEmpty();
 
         JsonPath one = page(TOPIC, "/api/v1/gaps", null, 1);
         assertThat(one.getList("items")).hasSize(1);
@@ -178,6 +183,19 @@ class FindingPagesTest {
             asViewer().queryParam("topic", TOPIC).queryParam("limit", Page.MAX_LIMIT + 1).get(path).then()
                     .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("limit"));
             asViewer().queryParam("topic", TOPIC).queryParam("limit", Page.MAX_LIMIT).get(path).then()
+                    .statusCode(200);
+        }
+    }
+
+    @Test
+    void aGapStateFilterTheApiDoesNotNameIsRefusedNamingItAndEveryOneItNamesIsAccepted() {
+        for (String bad : List.of("gone", "LOST")) {
+            asViewer().queryParam("topic", TOPIC).queryParam("state", bad).get("/api/v1/gaps").then()
+                    .statusCode(400).body("field", org.hamcrest.Matchers.equalTo("state"))
+                    .body("error", org.hamcrest.Matchers.containsString("suspected"));
+        }
+        for (GapView.State state : GapView.State.values()) {
+            asViewer().queryParam("topic", TOPIC).queryParam("state", state.tag()).get("/api/v1/gaps").then()
                     .statusCode(200);
         }
     }

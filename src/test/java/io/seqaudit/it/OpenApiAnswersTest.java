@@ -12,6 +12,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import io.seqaudit.api.GapView;
+import io.seqaudit.replay.ReplayView;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -78,6 +80,36 @@ class OpenApiAnswersTest {
         check(doc, "get", "/api/v1/replays", asViewer().get("/api/v1/replays" + t), 200);
         check(doc, "post", "/api/v1/replays", asOperator().contentType("application/json").body("[]")
                 .post("/api/v1/replays"), 400);
+    }
+
+    @Test
+    void gapAndReplayStatesAreDocumentedAsTheTagsTheApiWritesAndAccepts() throws Exception {
+        JsonNode doc = JSON.readTree(RestAssured.given().accept("application/json").get("/q/openapi?format=json")
+                .then().statusCode(200).extract().asString());
+        List<String> gapStates = java.util.Arrays.stream(GapView.State.values()).map(GapView.State::tag).toList();
+        assertThat(filterStates(doc, "/api/v1/gaps")).as("the gaps' state filter").isEqualTo(gapStates);
+        assertThat(propertyStates(doc, "GapView")).as("GapView.state").isEqualTo(gapStates);
+        List<String> replayStates = java.util.Arrays.stream(ReplayView.State.values()).map(ReplayView.State::tag)
+                .toList();
+        assertThat(filterStates(doc, "/api/v1/replays")).as("the replays' state filter").isEqualTo(replayStates);
+        assertThat(propertyStates(doc, "ReplayView")).as("ReplayView.state").isEqualTo(replayStates);
+    }
+
+    /** The values the document allows for the {@code state} query parameter of {@code GET path}. */
+    private static List<?> filterStates(JsonNode doc, String path) {
+        for (JsonNode p : doc.path("paths").path(path).path("get").path("parameters")) {
+            if (p.path("name").asText().equals("state")) {
+                return JSON.convertValue(resolve(doc, p.path("schema")).path("enum"), List.class);
+            }
+        }
+        throw new AssertionError("no state parameter of GET " + path);
+    }
+
+    /** The values the document allows for the {@code state} property of a schema. */
+    private static List<?> propertyStates(JsonNode doc, String schema) {
+        JsonNode state = resolve(doc, doc.path("components").path("schemas").path(schema)).path("properties")
+                .path("state");
+        return JSON.convertValue(resolve(doc, state).path("enum"), List.class);
     }
 
     /** The answer's status is declared for the operation, and its body has no field the schema does not name. */

@@ -53,7 +53,7 @@ class ReplayWithoutSourceTest {
     }
 
     /** Replays written straight to the store (no source here, so no replayer touches them). */
-    private ReplayView stored(int n, String state) {
+    private ReplayView stored(int n, ReplayView.State state) {
         ReplayView r = new ReplayView(T + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA." + n + "-" + n, T, "k" + n, null, "shop", 1,
                 n, n, null, state, 1, 0, List.of(), null, 0, "test", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
         replays.put(r);
@@ -62,8 +62,8 @@ class ReplayWithoutSourceTest {
 
     @Test
     void listPagesFollowNextAndCancelDeletesOnlyPendingOrFailed() {
-        List<String> states = List.of(ReplayView.PENDING, ReplayView.FAILED, ReplayView.PUBLISHED,
-                ReplayView.REPAIRED, ReplayView.UNRECOVERABLE);
+        List<ReplayView.State> states = List.of(ReplayView.State.PENDING, ReplayView.State.FAILED,
+                ReplayView.State.PUBLISHED, ReplayView.State.REPAIRED, ReplayView.State.UNRECOVERABLE);
         List<ReplayView> all = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             all.add(stored(100 + i, states.get(i % states.size())));
@@ -85,13 +85,13 @@ class ReplayWithoutSourceTest {
                     .body("field", equalTo("limit"));
 
             for (ReplayView r : all) {
-                boolean cancellable = r.state().equals(ReplayView.PENDING) || r.state().equals(ReplayView.FAILED);
+                boolean cancellable = r.state() == ReplayView.State.PENDING || r.state() == ReplayView.State.FAILED;
                 asViewer().delete("/api/v1/replays/" + r.id()).then().statusCode(403);
                 asOperator().delete("/api/v1/replays/" + r.id()).then().statusCode(cancellable ? 204 : 409);
                 asViewer().get("/api/v1/replays/" + r.id()).then().statusCode(cancellable ? 404 : 200);
             }
-            long kept = all.stream().filter(r -> !r.state().equals(ReplayView.PENDING)
-                    && !r.state().equals(ReplayView.FAILED)).count();
+            long kept = all.stream().filter(r -> r.state() != ReplayView.State.PENDING
+                    && r.state() != ReplayView.State.FAILED).count();
             asViewer().get("/api/v1/replays").then().body("items.size()", equalTo((int) kept));
             asOperator().delete("/api/v1/replays/" + all.get(0).id()).then().statusCode(404);
         } finally {

@@ -63,7 +63,7 @@ class ReplayFailureIsolationTest {
         String now = Instant.now().toString();
         // Stored first: a small Redis hash lists in insertion order, so every round meets it before the others.
         ReplayView corrupt = new ReplayView(TOPIC + ".corrupt.0-9", TOPIC, null, "%%% not base64", "shop", 1, 0, 9,
-                null, ReplayView.PENDING, 10, 0, List.of(), null, 0, "test", now, now);
+                null, ReplayView.State.PENDING, 10, 0, List.of(), null, 0, "test", now, now);
         replays.createIfAbsent(corrupt);
         List<String> good = List.of("order-1", "order-2", "order-3");
         for (String key : good) {
@@ -74,14 +74,15 @@ class ReplayFailureIsolationTest {
 
         // Nothing of those streams is missing: each good replay ends repaired without asking the source.
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            Map<String, String> stateByKey = new HashMap<>();
+            Map<String, ReplayView.State> stateByKey = new HashMap<>();
             for (ReplayView r : replays.list(TOPIC)) {
                 if (r.key() != null) {
                     stateByKey.put(r.key(), r.state());
                 }
             }
-            assertThat(stateByKey).hasSize(good.size()).allSatisfy((k, s) -> assertThat(s).isEqualTo("repaired"));
-            assertThat(replays.get(TOPIC, corrupt.id()).orElseThrow().state()).isEqualTo(ReplayView.FAILED);
+            assertThat(stateByKey).hasSize(good.size())
+                    .allSatisfy((k, s) -> assertThat(s).isEqualTo(ReplayView.State.REPAIRED));
+            assertThat(replays.get(TOPIC, corrupt.id()).orElseThrow().state()).isEqualTo(ReplayView.State.FAILED);
         });
         ReplayView failed = replays.get(TOPIC, corrupt.id()).orElseThrow();
         assertThat(failed.error()).startsWith("replayer error: ").contains("IllegalArgumentException");

@@ -31,9 +31,9 @@ class ReplayRetentionTest {
 
     private static final String TOPIC = "orders";
     private static final Duration RETENTION = Duration.ofDays(7);
-    private static final List<String> ENDED = List.of(ReplayView.REPAIRED, ReplayView.UNRECOVERABLE,
-            ReplayView.FAILED);
-    private static final List<String> AT_WORK = List.of(ReplayView.PENDING, ReplayView.PUBLISHED);
+    private static final List<ReplayView.State> ENDED = List.of(ReplayView.State.REPAIRED,
+            ReplayView.State.UNRECOVERABLE, ReplayView.State.FAILED);
+    private static final List<ReplayView.State> AT_WORK = List.of(ReplayView.State.PENDING, ReplayView.State.PUBLISHED);
 
     private final String prefix = "seqaudit-replay-retention-" + UUID.randomUUID();
     private final StateStore store = new StateStore(REDIS.client(), Duration.ofSeconds(10), prefix, 1);
@@ -49,7 +49,7 @@ class ReplayRetentionTest {
     }
 
     /** A replay of a stream of its own, last updated at {@code updatedAt}. */
-    private ReplayView replay(String state, Instant updatedAt) {
+    private ReplayView replay(ReplayView.State state, Instant updatedAt) {
         StreamRef ref = new StreamRef(TOPIC, ("key-" + streams++).getBytes(StandardCharsets.UTF_8), "shop", 1);
         String at = updatedAt.toString();
         return new ReplayView(ref.replayId(5, 9), TOPIC, ref.keyText(), ref.keyBase64(), "shop", 1, 5, 9, null, state,
@@ -66,10 +66,10 @@ class ReplayRetentionTest {
     @Test
     void theReplayerReadsOnlyTheReplaysAtWork() {
         List<ReplayView> atWork = new ArrayList<>();
-        for (String state : AT_WORK) {
+        for (ReplayView.State state : AT_WORK) {
             atWork.add(replays.createIfAbsent(replay(state, now)));
         }
-        for (String state : ENDED) {
+        for (ReplayView.State state : ENDED) {
             replays.createIfAbsent(replay(state, now));
         }
 
@@ -81,11 +81,11 @@ class ReplayRetentionTest {
     void replaysThatEndedLongerThanTheRetentionAgoAreDeletedWithTheirIndexEntries() {
         List<ReplayView> old = new ArrayList<>();
         List<ReplayView> kept = new ArrayList<>();
-        for (String state : ENDED) {
+        for (ReplayView.State state : ENDED) {
             old.add(replay(state, endedBy.minusSeconds(60)));
             kept.add(replay(state, endedBy.plusSeconds(60)));
         }
-        for (String state : AT_WORK) {
+        for (ReplayView.State state : AT_WORK) {
             // At work for longer than the retention (a source down for days): never deleted.
             kept.add(replay(state, endedBy.minus(Duration.ofDays(1))));
         }
@@ -95,7 +95,7 @@ class ReplayRetentionTest {
         long deleted = replays.deleteEndedBy(TOPIC, endedBy);
 
         assertThat(deleted).isEqualTo(old.size());
-        old.forEach(r -> assertThat(replays.get(TOPIC, r.id())).as(r.state()).isEmpty());
+        old.forEach(r -> assertThat(replays.get(TOPIC, r.id())).as(r.state().tag()).isEmpty());
         assertThat(indexedIds()).as("the replay index")
                 .containsExactlyInAnyOrderElementsOf(kept.stream().map(ReplayView::id).toList());
         assertThat(replays.list(TOPIC)).extracting(ReplayView::id)
@@ -105,8 +105,8 @@ class ReplayRetentionTest {
 
     @Test
     void aFailedReplayAskedForAgainIsAtWorkAndNoLongerDue() {
-        ReplayView failed = replays.createIfAbsent(replay(ReplayView.FAILED, endedBy.minusSeconds(60)));
-        ReplayView again = failed.with(ReplayView.PENDING, 0, List.of(), null, 0, now.toString());
+        ReplayView failed = replays.createIfAbsent(replay(ReplayView.State.FAILED, endedBy.minusSeconds(60)));
+        ReplayView again = failed.with(ReplayView.State.PENDING, 0, List.of(), null, 0, now.toString());
         replays.put(again);
 
         assertThat(replays.deleteEndedBy(TOPIC, endedBy)).isZero();
@@ -115,9 +115,9 @@ class ReplayRetentionTest {
 
     @Test
     void replaysStoredBeforeTheEndTimesWereKeptAreReadAndDeletedAlike() {
-        ReplayView pending = replay(ReplayView.PENDING, endedBy.minusSeconds(60));
-        ReplayView oldRepaired = replay(ReplayView.REPAIRED, endedBy.minusSeconds(60));
-        ReplayView newRepaired = replay(ReplayView.REPAIRED, now);
+        ReplayView pending = replay(ReplayView.State.PENDING, endedBy.minusSeconds(60));
+        ReplayView oldRepaired = replay(ReplayView.State.REPAIRED, endedBy.minusSeconds(60));
+        ReplayView newRepaired = replay(ReplayView.State.REPAIRED, now);
         ObjectMapper json = new ObjectMapper();
         for (ReplayView r : List.of(pending, oldRepaired, newRepaired)) {
             // As an older seqaudit wrote them: the hash alone.

@@ -34,7 +34,7 @@ class ProducerClaimTest {
                 MissingRange::cause).containsExactly(
                         org.assertj.core.groups.Tuple.tuple(3L, 4L, LossStage.BROKER, null),
                         org.assertj.core.groups.Tuple.tuple(5L, 6L, LossStage.PRODUCER, "unsent"));
-        assertThat(detector.promote(s, 50 + GRACE)).extracting(MissingRange::size).containsExactly(2L, 2L);
+        assertThat(detector.confirmLosses(s, 50 + GRACE)).extracting(MissingRange::size).containsExactly(2L, 2L);
     }
 
     @Test

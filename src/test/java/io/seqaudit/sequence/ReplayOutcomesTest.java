@@ -20,7 +20,7 @@ class ReplayOutcomesTest {
         StreamState s = new StreamState();
         send(s, 0, 0, false);
         send(s, 2, 1, false);
-        detector.promote(s, 10_000);
+        detector.confirmLosses(s, 10_000);
         assertThat(s.missingCount(true)).isEqualTo(1);
 
         assertThat(send(s, 1, 2, true)).isEqualTo(Outcome.REPLAYED);

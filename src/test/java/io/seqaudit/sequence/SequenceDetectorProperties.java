@@ -190,12 +190,12 @@ class SequenceDetectorProperties {
                 case LATE -> {
                     MissingRange filled = ((Verdict.Late) o.verdict()).filled();
                     long deadline = oracle.openedAt[(int) seq] + grace;
-                    boolean promotedBefore = offset * TICK >= deadline; // the previous record's promote
+                    boolean confirmedLostBefore = offset * TICK >= deadline; // the previous record's confirmLosses
                     assertThat(filled.contains(seq)).isTrue();
                     assertThat(filled.openedAt()).isEqualTo(oracle.openedAt[(int) seq]);
-                    assertThat(filled.isLost()).as("seq %d filled after its grace", seq).isEqualTo(promotedBefore);
+                    assertThat(filled.isLost()).as("seq %d filled after its grace", seq).isEqualTo(confirmedLostBefore);
                     late.set((int) seq);
-                    if (promotedBefore) {
+                    if (confirmedLostBefore) {
                         lateBeyondGrace.set((int) seq);
                     }
                 }
@@ -206,7 +206,7 @@ class SequenceDetectorProperties {
             }
             oracle.record(seq, offset, progress);
 
-            for (MissingRange r : detector.promote(state, progress)) {
+            for (MissingRange r : detector.confirmLosses(state, progress)) {
                 assertThat(r.lostAt()).isEqualTo(r.openedAt() + grace);
                 everLost.set((int) r.from(), (int) r.to() + 1);
             }
@@ -214,7 +214,7 @@ class SequenceDetectorProperties {
         }
 
         long end = order.size() * TICK + grace + 1_000;
-        for (MissingRange r : detector.promote(state, end)) {
+        for (MissingRange r : detector.confirmLosses(state, end)) {
             everLost.set((int) r.from(), (int) r.to() + 1);
         }
         BitSet lostAtEnd = union(state.missing());
@@ -269,10 +269,10 @@ class SequenceDetectorProperties {
             long progress = ++offset * TICK;
             Observation o = detector.observe(state, Arrival.of(seq, new Position(0, offset), progress));
             assertThat(o.outcome()).isEqualTo(Outcome.IN_ORDER);
-            assertThat(detector.promote(state, progress)).isEmpty();
+            assertThat(detector.confirmLosses(state, progress)).isEmpty();
         }
         for (StreamState state : List.of(epoch1, epoch2)) {
-            assertThat(detector.promote(state, Long.MAX_VALUE / 2)).isEmpty();
+            assertThat(detector.confirmLosses(state, Long.MAX_VALUE / 2)).isEmpty();
             assertThat(state.missing()).isEmpty();
             assertThat(state.duplicates()).isZero();
         }
@@ -300,7 +300,7 @@ class SequenceDetectorProperties {
                 assertThat(state.missing()).allMatch(r -> r.from() > o.forgotten().to());
                 forgotten.set((int) o.forgotten().from(), (int) o.forgotten().to() + 1);
             }
-            detector.promote(state, progress);
+            detector.confirmLosses(state, progress);
 
             assertThat(state.missing()).hasSizeLessThanOrEqualTo(maxRanges);
             assertRangesWellFormed(state, oracle);

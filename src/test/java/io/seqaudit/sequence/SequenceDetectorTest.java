@@ -54,7 +54,7 @@ class SequenceDetectorTest {
                 .isEqualTo(new Verdict.Resumed(suspected(5, 8, resumedAt)));
         assertThat(state.missing()).as("nothing suspected, so nothing can turn lost").isEmpty();
         assertThat(state.nextExpected()).isEqualTo(10);
-        detector.promote(state, resumedAt + GRACE * 10);
+        detector.confirmLosses(state, resumedAt + GRACE * 10);
         assertThat(state.missingCount(true)).isZero();
 
         Observation later = feedUnguarded(12, resumedAt + 1, T0 + 1);
@@ -101,7 +101,7 @@ class SequenceDetectorTest {
         assertThat(again.outcome()).as("sent again").isEqualTo(Outcome.LATE);
         assertThat(again.forgotten()).as("the split makes 4 ranges, over this detector's cap of 3")
                 .isEqualTo(truncated(5, 6, at));
-        detector.promote(state, at + GRACE);
+        detector.confirmLosses(state, at + GRACE);
         assertThat(state.missing()).extracting(MissingRange::from).containsExactly(8L, 10L, 12L);
         assertThat(state.missingCount(true)).isEqualTo(2 + 2 + 1);
         assertThat(state.missingCount(false)).isZero();
@@ -121,7 +121,7 @@ class SequenceDetectorTest {
         assertThat(state.duplicates()).isZero();
         assertThat(state.lastActivity()).isEqualTo(T0 + 9);
         assertThat(detector.nextDeadline(state)).isEqualTo(Long.MAX_VALUE);
-        assertThat(detector.promote(state, Long.MAX_VALUE - GRACE)).isEmpty();
+        assertThat(detector.confirmLosses(state, Long.MAX_VALUE - GRACE)).isEmpty();
     }
 
     @Test
@@ -163,17 +163,17 @@ class SequenceDetectorTest {
         feed(3, T0 + 10); // 1..2 opened at T0+10, deadline T0+110
         long deadline = T0 + 10 + GRACE;
 
-        assertThat(detector.promote(state, deadline - 1)).isEmpty();
+        assertThat(detector.confirmLosses(state, deadline - 1)).isEmpty();
         assertThat(state.missing()).containsExactly(suspected(1, 2, T0 + 10));
 
-        List<MissingRange> lost = detector.promote(state, deadline);
+        List<MissingRange> lost = detector.confirmLosses(state, deadline);
         assertThat(lost).containsExactly(new MissingRange(1, 2, T0 + 10, deadline));
         assertThat(state.missing()).containsExactly(new MissingRange(1, 2, T0 + 10, deadline));
         assertThat(state.missingCount(true)).isEqualTo(2);
         assertThat(detector.nextDeadline(state)).isEqualTo(Long.MAX_VALUE);
 
         // Promoting again reports nothing new, and a much later check keeps the deterministic loss time.
-        assertThat(detector.promote(state, deadline + 10_000)).isEmpty();
+        assertThat(detector.confirmLosses(state, deadline + 10_000)).isEmpty();
         assertThat(state.missing().get(0).lostAt()).isEqualTo(deadline);
     }
 
@@ -181,7 +181,7 @@ class SequenceDetectorTest {
     void lostSeqArrivingAfterAllIsLateAndLeavesLostState() {
         feed(0, T0);
         feed(2, T0 + 10);
-        detector.promote(state, T0 + 10 + GRACE);
+        detector.confirmLosses(state, T0 + 10 + GRACE);
         MissingRange lost = new MissingRange(1, 1, T0 + 10, T0 + 10 + GRACE);
         assertThat(state.missing()).containsExactly(lost);
 
@@ -231,8 +231,8 @@ class SequenceDetectorTest {
         for (long seq = 0; seq < 3; seq++) {
             assertThat(detector.observe(epoch2, Arrival.of(seq, at, T0 + 10)).outcome()).isEqualTo(Outcome.IN_ORDER);
         }
-        detector.promote(epoch1, Long.MAX_VALUE / 2);
-        detector.promote(epoch2, Long.MAX_VALUE / 2);
+        detector.confirmLosses(epoch1, Long.MAX_VALUE / 2);
+        detector.confirmLosses(epoch2, Long.MAX_VALUE / 2);
         assertThat(epoch1.missing()).isEmpty();
         assertThat(epoch2.missing()).isEmpty();
         assertThat(epoch1.duplicates() + epoch2.duplicates()).isZero();
@@ -372,7 +372,7 @@ class SequenceDetectorTest {
         feed(2, T0 + 20);
         feed(5, T0 + 30);
         feed(5, T0 + 40);
-        detector.promote(state, Long.MAX_VALUE / 2);
+        detector.confirmLosses(state, Long.MAX_VALUE / 2);
 
         assertThat(copy.high()).isEqualTo(4);
         assertThat(copy.missing()).containsExactly(suspected(1, 3, T0 + 10));

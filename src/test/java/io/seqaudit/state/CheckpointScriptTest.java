@@ -4,6 +4,7 @@ import io.seqaudit.sequence.Arrival;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seqaudit.config.SeqauditConfig;
+import io.seqaudit.sequence.Outcome;
 import io.seqaudit.sequence.Position;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.sequence.StreamState;
@@ -176,10 +177,10 @@ class CheckpointScriptTest {
                 .gap("g-1.2", "{\"fromSeq\":2}")
                 .gap("g-1.9", "{\"fromSeq\":9}")
                 .open(f1, 0)
-                .add("records:in_order", 7)
-                .add("records:out_of_order", 2)
-                .add("missing:suspected", 3)
-                .add("streams", 2)
+                .add(TotalField.records(Outcome.IN_ORDER), 7)
+                .add(TotalField.records(Outcome.OUT_OF_ORDER), 2)
+                .add(TotalField.Fixed.MISSING_SUSPECTED, 3)
+                .add(TotalField.Fixed.STREAMS, 2)
                 .producerEpoch(pe, "billing", 3);
         for (int i = 1; i <= 5; i++) {
             cp.duplicate("{\"dup\":" + i + "}");
@@ -200,15 +201,15 @@ class CheckpointScriptTest {
         assertThat(r.offsetConflicts()).isEmpty();
         assertThat(r.streamConflicts()).isEmpty();
         assertThat(store.partitionValues(keys.offsets())).isEqualTo(Map.of(0, 10L, 1, 5L));
-        assertThat(store.partitionValues(keys.cover())).isEqualTo(Map.of(0, 0L, 1, 2L));
+        assertThat(store.partitionValues(keys.coverageStarts())).isEqualTo(Map.of(0, 0L, 1, 2L));
         assertThat(store.partitionValues(keys.progress())).isEqualTo(Map.of(0, 1_000L, 1, 1_200L));
         assertThat(storedBlob(f1)).isEqualTo(b1);
         assertThat(storedBlob(f2)).isEqualTo(b2);
         assertThat(streamCount()).isEqualTo(2);
         assertThat(store.hashAll(keys.gaps()).values()).containsExactlyInAnyOrder("{\"fromSeq\":2}", "{\"fromSeq\":9}");
         assertThat(openStreams()).isEqualTo(fieldMap(f1, 0));
-        assertThat(reader.totals(TOPIC)).isEqualTo(
-                Map.of("records:in_order", 7L, "records:out_of_order", 2L, "missing:suspected", 3L, "streams", 2L));
+        assertThat(store.hashAll(keys.totals())).as("the stored field names, as earlier builds wrote them").isEqualTo(
+                Map.of("records:in_order", "7", "records:out_of_order", "2", "missing:suspected", "3", "streams", "2"));
         assertThat(store.listHead(keys.duplicates(), 100)).as("newest first, capped at 3")
                 .containsExactly("{\"dup\":5}", "{\"dup\":4}", "{\"dup\":3}");
         assertThat(reader.producerEpochs(TOPIC)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
@@ -232,24 +233,25 @@ class CheckpointScriptTest {
                 .gap("g-3.0", "{\"fromSeq\":0}")
                 .open(f1, -1)
                 .open(f3, 2)
-                .add("records:in_order", 4)
-                .add("records:late", 3)
-                .add("missing:suspected", -3)
+                .add(TotalField.records(Outcome.IN_ORDER), 4)
+                .add(TotalField.records(Outcome.LATE), 3)
+                .add(TotalField.Fixed.MISSING_SUSPECTED, -3)
                 .duplicate("{\"dup\":6}")
                 .producerEpoch(pe, "someone-else", 9); // set if absent only
         Checkpoint.Result r = store.apply(cp);
 
         assertThat(r.applied()).isTrue();
         assertThat(store.partitionValues(keys.offsets())).isEqualTo(Map.of(0, 25L, 1, 6L, 2, 1L));
-        assertThat(store.partitionValues(keys.cover())).isEqualTo(Map.of(0, 0L, 1, 2L, 2, 0L));
+        assertThat(store.partitionValues(keys.coverageStarts())).isEqualTo(Map.of(0, 0L, 1, 2L, 2, 0L));
         assertThat(store.partitionValues(keys.progress())).isEqualTo(Map.of(0, 2_000L, 1, 1_200L, 2, 2_100L));
         assertThat(storedBlob(f1)).isEqualTo(b1next);
         assertThat(storedBlob(f2)).as("untouched stream").isEqualTo(b2);
         assertThat(storedBlob(f3)).isEqualTo(b3);
         assertThat(store.hashAll(keys.gaps()).values()).containsExactlyInAnyOrder("{\"fromSeq\":9}", "{\"fromSeq\":0}");
         assertThat(openStreams()).isEqualTo(fieldMap(f3, 2));
-        assertThat(reader.totals(TOPIC)).isEqualTo(Map.of("records:in_order", 11L, "records:out_of_order", 2L,
-                "records:late", 3L, "missing:suspected", 0L, "streams", 2L));
+        assertThat(reader.totals(TOPIC)).isEqualTo(Map.of(TotalField.records(Outcome.IN_ORDER), 11L,
+                TotalField.records(Outcome.OUT_OF_ORDER), 2L, TotalField.records(Outcome.LATE), 3L,
+                TotalField.Fixed.MISSING_SUSPECTED, 0L, TotalField.Fixed.STREAMS, 2L));
         assertThat(store.listHead(keys.duplicates(), 100)).containsExactly("{\"dup\":6}", "{\"dup\":5}", "{\"dup\":4}");
         assertThat(reader.producerEpochs(TOPIC)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
     }
@@ -288,7 +290,7 @@ class CheckpointScriptTest {
                 .gap("g-x", "{}")
                 .open(f1, -1)
                 .open(f3, 1)
-                .add("records:in_order", 100)
+                .add(TotalField.records(Outcome.IN_ORDER), 100)
                 .duplicate("{\"dup\":99}")
                 .producerEpoch(StreamRef.producerEpochHash("other", 1), "other", 1);
         Checkpoint.Result r = store.apply(stale);
@@ -306,7 +308,7 @@ class CheckpointScriptTest {
 
         Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3)
                 .partition(0, null, 11, -1, -1, -1) // believes nothing is stored: 10 is
-                .add("records:in_order", 1));
+                .add(TotalField.records(Outcome.IN_ORDER), 1));
 
         assertThat(r.status()).isEqualTo(Checkpoint.Status.CONFLICT);
         assertThat(r.offsetConflicts()).isEqualTo(Map.of(0, 10L));
@@ -320,7 +322,7 @@ class CheckpointScriptTest {
 
         Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3)
                 .partition(3, 4L, 5, -1, -1, -1) // believes 4 is stored: nothing is
-                .add("records:in_order", 1));
+                .add(TotalField.records(Outcome.IN_ORDER), 1));
 
         assertThat(r.status()).isEqualTo(Checkpoint.Status.STATE_CHANGED);
         assertThat(r.missing()).isEqualTo("offsets");
@@ -343,13 +345,13 @@ class CheckpointScriptTest {
     @Test
     void everyEvictedKeyThatMustExistIsReportedAndNothingIsWritten() {
         for (String key : List.of(keys.streams(), keys.open(), keys.gaps(), keys.producerEpochs(), keys.offsets(),
-                keys.cover(), keys.progress(), keys.totals(), keys.meta())) {
+                keys.coverageStarts(), keys.progress(), keys.totals(), keys.meta())) {
             seed(blob(0, 2), blob(0));
             redis("DEL", key);
             Map<String, Object> before = snapshot();
 
             Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 11, -1, -1, -1)
-                    .add("records:in_order", 1));
+                    .add(TotalField.records(Outcome.IN_ORDER), 1));
 
             assertThat(r.status()).as(key).isEqualTo(Checkpoint.Status.STATE_CHANGED);
             assertThat(key).as("the key named missing").endsWith(":" + r.missing());
@@ -419,7 +421,7 @@ class CheckpointScriptTest {
                 .stream(f2, b2, blob(0, 1, 2, 3))
                 .gap("g-1.2", null)
                 .open(f1, -1)
-                .add("records:in_order", 2)
+                .add(TotalField.records(Outcome.IN_ORDER), 2)
                 .duplicate("{}"));
 
         assertThat(r.applied()).isFalse();
@@ -465,7 +467,8 @@ class CheckpointScriptTest {
         byte[] first = blob(0, 2);
         byte[] second = blob(0, 1, 2);
 
-        Checkpoint create = new Checkpoint(keys, GEN, 1000).partition(0, null, n, 1, 0, -1).add("streams", n)
+        Checkpoint create = new Checkpoint(keys, GEN, 1000).partition(0, null, n, 1, 0, -1)
+                .add(TotalField.Fixed.STREAMS, n)
                 .producerEpoch(StreamRef.producerEpochHash("bulk", 1), "bulk", 1);
         for (int i = 0; i < n; i++) {
             create.stream(fields.get(i), null, first).gap("gap-" + i, "{\"i\":" + i + "}").open(fields.get(i), 0);

@@ -3,6 +3,7 @@ package io.seqaudit.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.seqaudit.sequence.Outcome;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -58,7 +59,8 @@ class PendingCheckpointsTest {
 
     @Test
     void aCheckpointRedisAppliedWhoseReplyWasLostIsAppliedAndCannotApplyTwice() {
-        Checkpoint cp = new Checkpoint(keys, GEN, 3).partition(0, 10L, 20, 2_000, -1, -1).add("records:in_order", 10);
+        Checkpoint cp = new Checkpoint(keys, GEN, 3).partition(0, 10L, 20, 2_000, -1, -1)
+                .add(TotalField.records(Outcome.IN_ORDER), 10);
         assertThat(store.apply(cp).applied()).as("Redis applied it").isTrue();
 
         List<Checkpoint.Result> results = replyLost(store, cp).await();
@@ -67,7 +69,7 @@ class PendingCheckpointsTest {
         assertThat(storedOffset()).isEqualTo(20);
         // The retry a lost reply could tempt is refused by the offset it expects: never counted twice.
         Checkpoint.Result again = store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 20, 2_000, -1, -1)
-                .add("records:in_order", 10));
+                .add(TotalField.records(Outcome.IN_ORDER), 10));
         assertThat(again.applied()).isFalse();
         assertThat(again.offsetConflicts()).containsEntry(0, 20L);
     }

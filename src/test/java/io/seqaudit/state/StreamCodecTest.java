@@ -44,7 +44,7 @@ class StreamCodecTest {
     record Feed(long seq, int partition, long offset, long dt) {
     }
 
-    private StreamState build(boolean joinedLate, List<Feed> feeds, long promoteAt) {
+    private StreamState build(boolean joinedLate, List<Feed> feeds, long confirmLossesAt) {
         StreamState s = new StreamState();
         long progress = T0;
         for (Feed f : feeds) {
@@ -52,8 +52,8 @@ class StreamCodecTest {
             detector.observe(s, Arrival.of(f.seq(), new Position(f.partition(), f.offset()), progress)
                     .withTakeFromFirstSeen(joinedLate));
         }
-        if (promoteAt > 0) {
-            detector.promote(s, progress + promoteAt);
+        if (confirmLossesAt > 0) {
+            detector.confirmLosses(s, progress + confirmLossesAt);
         }
         return s;
     }
@@ -125,7 +125,7 @@ class StreamCodecTest {
     @Test
     void roundTripsSuspectedAndLostRangesWithIdentity() {
         StreamState s = fed(0, 0, 1, 5, 6, 20, 21);
-        detector.promote(s, T0 + 2 + GRACE); // the first range is lost, the second still suspected
+        detector.confirmLosses(s, T0 + 2 + GRACE); // the first range is lost, the second still suspected
         assertThat(s.missing()).hasSize(2);
         assertThat(s.missingCount(true)).isEqualTo(3);
         assertThat(s.missingCount(false)).isEqualTo(13);
@@ -384,13 +384,13 @@ class StreamCodecTest {
                 .as(StreamCase::new);
     }
 
-    record StreamCase(boolean joinedLate, List<Feed> feeds, long promoteAfter, byte[] key, String producer,
+    record StreamCase(boolean joinedLate, List<Feed> feeds, long confirmLossesAfter, byte[] key, String producer,
             long epoch) {
     }
 
     @Property(tries = 500)
     void decodeOfEncodeGivesTheSameStateFieldByField(@ForAll("streams") StreamCase c) {
-        StreamState s = build(c.joinedLate(), c.feeds(), c.promoteAfter());
+        StreamState s = build(c.joinedLate(), c.feeds(), c.confirmLossesAfter());
         Assume.that(!s.isNew());
         StreamRef ref = new StreamRef(TOPIC, c.key(), c.producer(), c.epoch());
 
@@ -426,7 +426,7 @@ class StreamCodecTest {
         Arbitrary<byte[]> mutated = Combinators.combine(streams(),
                 Arbitraries.integers().between(0, 10_000).list().ofMinSize(1).ofMaxSize(4),
                 Arbitraries.bytes().list().ofMinSize(4).ofMaxSize(4)).as((c, at, with) -> {
-                    StreamState s = build(c.joinedLate(), c.feeds(), c.promoteAfter());
+                    StreamState s = build(c.joinedLate(), c.feeds(), c.confirmLossesAfter());
                     if (s.isNew()) {
                         return new byte[] {0};
                     }
@@ -452,7 +452,7 @@ class StreamCodecTest {
 
     @Property(tries = 300)
     void everyTruncationOfAValidBlobIsRejected(@ForAll("streams") StreamCase c) {
-        StreamState s = build(c.joinedLate(), c.feeds(), c.promoteAfter());
+        StreamState s = build(c.joinedLate(), c.feeds(), c.confirmLossesAfter());
         Assume.that(!s.isNew());
         byte[] full = StreamCodec.encode(s, new StreamRef(TOPIC, c.key(), c.producer(), c.epoch()), true);
 

@@ -1,5 +1,7 @@
 package io.seqaudit.bench;
 
+import io.seqaudit.sequence.Outcome;
+import io.seqaudit.state.TotalField;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,8 +56,9 @@ public final class Benchmark {
         Children.pidFile(o.logDir().resolve(o.runId() + ".pids"));
         String machine = Report.machine();
         System.out.println("seqaudit benchmark " + o.runId() + " on " + machine);
-        System.out.printf("sizes: %,d records, %,d keys, %d-byte values, %d rounds, %,d stamping records, %d gaps%n",
-                o.records(), o.keys(), o.valueBytes(), o.rounds(), o.stampRecords(), o.gaps());
+        System.out.printf("sizes: %,d records, %,d keys, %d-byte values, %d rounds, %,d stamping records, %d gaps; "
+                + "service idle-after %s%n", o.records(), o.keys(), o.valueBytes(), o.rounds(), o.stampRecords(),
+                o.gaps(), o.idleAfter());
         long t0 = System.nanoTime();
         int status = 0;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", o.bootstrap()))) {
@@ -99,7 +102,7 @@ public final class Benchmark {
         AuditBench.AuditRound wa = bench.audit("audit-warmup");
         System.out.printf("     auditor       %s records/s; totals in Redis: %s%n", Stats.rate(wa.rate()),
                 new java.util.TreeMap<>(wa.totals()));
-        String inOrder = wa.totals().get("records:in_order");
+        String inOrder = wa.totals().get(TotalField.records(Outcome.IN_ORDER).field());
         if (inOrder == null || Long.parseLong(inOrder) != end || wa.streams() != o.keys()) {
             System.out.printf("     WARNING: expected %,d in_order records over %,d streams%n", end, o.keys());
         }

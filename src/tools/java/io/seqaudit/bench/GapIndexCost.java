@@ -1,5 +1,6 @@
 package io.seqaudit.bench;
 
+import io.seqaudit.state.TotalField;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,8 @@ public final class GapIndexCost {
             r.call(hset.toArray(String[]::new));
             r.call(zadd.toArray(String[]::new));
         }
-        r.call("HSET", p + "totals", "missing:suspected", Integer.toString(n), "streams", "1");
+        r.call("HSET", p + "totals", TotalField.Fixed.MISSING_SUSPECTED.field(), Integer.toString(n),
+                TotalField.Fixed.STREAMS.field(), "1");
         r.call("HSET", p + "streams", "s", "x");
         r.call("HSET", p + "pe", "pe", "1 p");
         r.call("HSET", p + "open", "s", "0");

@@ -11,7 +11,7 @@ import java.util.Set;
  */
 record Options(long records, int keys, int valueBytes, int rounds, long stampRecords, int gaps, int fillThreads,
         String bootstrap, String redisHost, int redisPort, Path jar, String kafkaClasspath, Path logDir, Path doc,
-        String runId, String command, boolean keepTopics) {
+        String runId, String command, boolean keepTopics, String idleAfter) {
 
     static final String USAGE = """
             bench.sh [--flag value ...]   (sizes default to the full benchmark)
@@ -23,6 +23,9 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
               --gaps N            gaps for the detection delay (default 150)
               --fill-threads N    threads filling the audited topic (default 4)
               --keep-topics       leave the benchmark's topics on the broker
+              --idle-after D      the audited service's seqaudit.state.idle-after (default 2s, so that the
+                                  bytes per idle stream can be measured; the service's own default is 10m,
+                                  with which streams are not compacted between their records while audited)
               --doc PATH          markdown file whose results section is rewritten (default docs/benchmarks.md;
                                   "none" to skip)""";
 
@@ -49,7 +52,7 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
             return null;
         }
         for (String k : m.keySet()) {
-            if (!SIZES.contains(k) && !Set.of("keep-topics", "doc", "bootstrap", "redis", "jar", "kafka-classpath",
+            if (!SIZES.contains(k) && !Set.of("keep-topics", "idle-after", "doc", "bootstrap", "redis", "jar", "kafka-classpath",
                     "log-dir", "run-id", "command").contains(k)) {
                 throw new IllegalArgumentException("unknown flag --" + k + "\n" + USAGE);
             }
@@ -63,7 +66,8 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
                 required(m, "kafka-classpath"), Path.of(m.getOrDefault("log-dir", ".local")),
                 Path.of(m.getOrDefault("doc", "docs/benchmarks.md")),
                 m.getOrDefault("run-id", "bench-" + System.currentTimeMillis()),
-                m.getOrDefault("command", "bash deploy/local/bench.sh"), m.containsKey("keep-topics"));
+                m.getOrDefault("command", "bash deploy/local/bench.sh"), m.containsKey("keep-topics"),
+                m.getOrDefault("idle-after", "2s"));
         if (o.records() < o.keys()) {
             throw new IllegalArgumentException("--records must be at least --keys (every key gets a record)");
         }
@@ -73,6 +77,7 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
     /** Whether every size is the default one, i.e. this is the benchmark and not a development run. */
     boolean fullSize() {
         return records == 2_000_000 && keys == 100_000 && valueBytes == 200 && rounds >= 3
+                && idleAfter.equals("2s")
                 && stampRecords == 1_000_000 && gaps >= 100;
     }
 

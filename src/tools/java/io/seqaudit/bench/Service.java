@@ -54,17 +54,18 @@ final class Service implements AutoCloseable {
         env.put("SEQAUDIT_TOPICS", topic);
         env.put("SEQAUDIT_STATE_PREFIX", prefix);
         env.put("SEQAUDIT_AUDIT_GROUP_ID", prefix);
-        env.put("SEQAUDIT_STATE_IDLE_AFTER", "2s");
+        env.put("SEQAUDIT_STATE_IDLE_AFTER", o.idleAfter());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("KAFKA_BOOTSTRAP_SERVERS", o.bootstrap());
         env.put("QUARKUS_REDIS_HOSTS", "redis://" + o.redisHost() + ":" + o.redisPort());
         env.put("SEQAUDIT_API_TOKENS_FILE", tokens.toAbsolutePath().toString());
         env.putAll(extraEnv);
         List<String> args = new java.util.ArrayList<>(List.of("-Xmx1g"));
-        // For profiling a run, e.g. SEQAUDIT_BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/a.jfr
+        // For profiling a run, e.g. SEQAUDIT_BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/{name}.jfr
+        // ({name}: the service's role in the run, e.g. audit-1, so that each start keeps its own recording).
         String extra = System.getenv("SEQAUDIT_BENCH_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
-            args.addAll(List.of(extra.trim().split("\\s+")));
+            args.addAll(List.of(extra.trim().replace("{name}", name).split("\\s+")));
         }
         args.addAll(List.of("-jar", o.jar().toString()));
         this.process = Children.startJava(args, env, log);

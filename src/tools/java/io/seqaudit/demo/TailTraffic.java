@@ -1,22 +1,19 @@
 package io.seqaudit.demo;
 
 import io.seqaudit.stamp.SequenceStampingInterceptor;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerInterceptor;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The loss nobody sees in the log: streams whose last 1 to 5 records never reach the topic, and one stream whose
  * every record is lost. Only the producer's beacons can tell the auditor (README, "Beacons"). The records are
- * stamped, then sent to the void topic by {@link Dropping} (placed after the stamping interceptor), so the
- * producer knows each one's outcome: it never reached its topic.
+ * stamped, then sent to the void topic by {@link DroppingInterceptor} (placed after the stamping interceptor), so
+ * the producer knows each one's outcome: it never reached its topic.
  *
  * @param keys streams with a lost tail, plus one wholly lost
  * @param perKey records per stream
@@ -55,43 +52,19 @@ record TailTraffic(int keys, int perKey) {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, SequenceStampingInterceptor.class.getName() + ","
-                + Dropping.class.getName());
+                + DroppingInterceptor.class.getName());
         p.put("seqaudit.producer.id", producerId);
-        p.put(Dropping.VOID, voidTopic);
+        p.put(DroppingInterceptor.VOID_TOPIC, voidTopic);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
             for (int k = 0; k < keys; k++) {
                 for (int s = 0; s < perKey; s++) {
-                    producer.send(new ProducerRecord<>(topic, key(k), s >= perKey - dropped(k) ? "drop" : "v" + s));
+                    String value = s >= perKey - dropped(k) ? DroppingInterceptor.DROP : "v" + s;
+                    producer.send(new ProducerRecord<>(topic, key(k), value));
                 }
             }
             for (int s = 0; s < perKey; s++) {
-                producer.send(new ProducerRecord<>(topic, "tail-gone", "drop"));
+                producer.send(new ProducerRecord<>(topic, "tail-gone", DroppingInterceptor.DROP));
             }
         } // close() sends the last beacon
-    }
-
-    /** Sends records whose value is {@code drop} to the void topic instead of their own. */
-    public static class Dropping implements ProducerInterceptor<String, String> {
-        static final String VOID = "seqaudit.demo.void-topic";
-        private String voidTopic;
-
-        @Override
-        public ProducerRecord<String, String> onSend(ProducerRecord<String, String> r) {
-            return "drop".equals(r.value())
-                    ? new ProducerRecord<>(voidTopic, null, r.timestamp(), r.key(), r.value(), r.headers()) : r;
-        }
-
-        @Override
-        public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public void configure(Map<String, ?> configs) {
-            voidTopic = String.valueOf(configs.get(VOID));
-        }
     }
 }
