@@ -92,6 +92,10 @@ public class AuditReader {
         // State written before losses had a stage counted only the total: the rest is of no known stage.
         long staged = lostByStage.values().stream().mapToLong(Long::longValue).sum();
         lostByStage.merge(LossStage.UNKNOWN.tag(), Math.max(0, lostTotal - staged), Long::sum);
+        // Consumer-stage losses are records, not seqs of a stream: counted apart from lostTotal, from the groups'
+        // stored progress (one small value per group and partition).
+        lostByStage.put(LossStage.CONSUMER.tag(), reader.consumerProgress(topic).stream()
+                .mapToLong(p -> p.ledger().lostCount()).sum());
         return new SummaryView(records, invalid, uncovered,
                 totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L),
                 totals.getOrDefault(TotalField.Fixed.MISSING_LOST, 0L), lostTotal, lostByStage,

@@ -57,6 +57,8 @@ public final class AuditorHealth {
             // Reported, not enforced either: a wrong address or a missing topic is an alert (seqaudit_up,
             // seqaudit_topic_partitions) and a WARN a minute naming the setting.
             auditor.reachability().forEach(b::withData);
+            // The consumer stage's receipt topic: reported the same way (seqaudit_receipt_topic_present).
+            auditor.receiptTopic().ifPresent(state -> b.withData("receipts", state));
             return b.build();
         }
     }

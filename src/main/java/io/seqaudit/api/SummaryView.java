@@ -13,7 +13,8 @@ import java.util.Map;
  * @param lost seqs lost now
  * @param lostTotal seqs ever confirmed lost
  * @param lostByStage the same, by the stage their gap had when it turned lost: {@code producer}, {@code broker},
- *        {@code unknown} (no beacon covered them then)
+ *        {@code unknown} (no beacon covered them then); and {@code consumer}: records the audited application
+ *        groups committed and never processed (not seqs: not part of {@code lostTotal})
  * @param aborted seqs found in aborted transactions (never published by choice): closed, never lost
  * @param streams streams tracked
  */

@@ -81,7 +81,8 @@ public class AuditorService {
                 ConfigProvider.getConfig().getOptionalValue("quarkus.redis.hosts", String.class).orElse("?"));
         BeaconReader beacons = a.beacons() ? new BeaconReader(consumerProperties(), a.beaconTopic(), store, metrics,
                 this.auditors) : null;
-        loop = new AuditLoop(consumer, beacons, consumerAudit(admin), endOffsets, policies, reader, redisSettings, config.state().settingsCheck(), auditors,
+        loop = new AuditLoop(consumer, beacons, consumerAudit(admin), endOffsets, policies, reader, redisSettings,
+                config.state().settingsCheck(), auditors,
                 metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST);
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
@@ -138,6 +139,19 @@ public class AuditorService {
     public Map<String, String> reachability() {
         Reachability r = reachability;
         return r == null ? Map.of() : r.summary();
+    }
+
+    /**
+     * The consumer stage's receipt topic for the readiness data: {@code "<topic>: readable"} or
+     * {@code "<topic>: missing (...)"}; empty when no group is audited (seqaudit.consumers) or the auditor is off.
+     */
+    public java.util.Optional<String> receiptTopic() {
+        if (loop == null || config.consumers().orElse(java.util.List.of()).isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String topic = config.audit().receiptTopic();
+        return java.util.Optional.of(consumerMetrics.receiptTopicPresent() ? topic + ": readable"
+                : topic + ": missing or not readable (not created by seqaudit; no consumer-stage loss is reported)");
     }
 
     /** Whether the consumer thread is running and went round its loop recently. */

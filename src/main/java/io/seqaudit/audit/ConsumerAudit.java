@@ -2,21 +2,14 @@ package io.seqaudit.audit;
 
 import io.seqaudit.metrics.ConsumerMetrics;
 import io.seqaudit.sequence.ConsumerLedger;
-import io.seqaudit.sequence.ConsumerReason;
-import io.seqaudit.state.ConsumerFinding;
 import io.seqaudit.state.ConsumerProgress;
 import io.seqaudit.state.ConsumerStore;
-import io.seqaudit.state.StreamRef;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -42,45 +35,6 @@ final class ConsumerAudit implements AutoCloseable {
     /** The most offsets one partition's due stretch settles per check (bounds one lookup). */
     private static final long DUE_MAX_OFFSETS = 10_000;
 
-    /** One (group, topic, partition) this instance watches: the stored value and the work on top of it. */
-    private static final class Tracker {
-        final String group;
-        final String topic;
-        final int partition;
-        ConsumerProgress stored;
-        ConsumerLedger ledger;
-        final Map<Integer, Long> receipts = new HashMap<>();
-        final List<ConsumerFinding> findings = new ArrayList<>();
-        /** Offsets receipted again, and by which receipt: looked up in the log before the write. */
-        final List<Twice> twice = new ArrayList<>();
-        boolean dirty;
-        long lost;
-        long dups;
-
-        Tracker(ConsumerProgress stored) {
-            this.group = stored.group();
-            this.topic = stored.topic();
-            this.partition = stored.partition();
-            reset(stored);
-        }
-
-        void reset(ConsumerProgress p) {
-            stored = p;
-            ledger = new ConsumerLedger(p.ledger());
-            receipts.clear();
-            receipts.putAll(p.receipts());
-            findings.clear();
-            twice.clear();
-            dirty = false;
-            lost = 0;
-            dups = 0;
-        }
-    }
-
-    /** Offsets processed again, by the receipt at {@code receipt} ("partition-offset"), read at {@code at}. */
-    private record Twice(ConsumerLedger.Range range, String receipt, long at) {
-    }
-
     /**
      * What this instance owns of an audited topic now: its partitions, and the generation of the topic's state it
      * audits against (every write checks it). A topic whose state is not usable (lost, unknown) is left out.
@@ -99,7 +53,7 @@ final class ConsumerAudit implements AutoCloseable {
     private final ConsumerMetrics metrics;
     private final Supplier<Map<String, Owned>> owners;
     /** "group/topic/partition" → its tracker. */
-    private final Map<String, Tracker> trackers = new HashMap<>();
+    private final Map<String, ConsumerTracker> trackers = new HashMap<>();
     private long nextDue;
     private long retryAt;
     private boolean failing;
@@ -130,12 +84,13 @@ final class ConsumerAudit implements AutoCloseable {
         }
         try {
             followOwners();
-            Map<Integer, Long> from = new HashMap<>();
-            trackers.values().forEach(t -> t.receipts.forEach((rp, o) -> from.merge(rp, o, Math::min)));
-            reader.poll(now, this::wanted, r -> take(r, now), from);
+            // A receipt partition assigned for the first time is read from the lowest offset any tracker still needs
+            // (a tracker that never read it needs it from 0).
+            reader.poll(now, this::wanted, r -> take(r, now), rp -> trackers.values().stream()
+                    .mapToLong(t -> t.receipts.getOrDefault(rp, 0L)).min().orElse(0L));
             Map<String, Map<TopicPartition, Long>> committed = offsets.poll(now);
             if (committed != null) {
-                for (Tracker t : trackers.values()) {
+                for (ConsumerTracker t : trackers.values()) {
                     Map<TopicPartition, Long> ofGroup = committed.get(t.group);
                     Long c = ofGroup == null ? null : ofGroup.get(new TopicPartition(t.topic, t.partition));
                     if (c != null && c != t.ledger.committedOffset()) {
@@ -149,12 +104,13 @@ final class ConsumerAudit implements AutoCloseable {
             if (now >= nextDue) {
                 nextDue = now + DUE_EVERY_MS;
                 if (reader.caughtUp()) {
-                    trackers.values().forEach(t -> isolated(t, () -> settleDue(t, now)));
+                    trackers.values().forEach(t -> isolated(t,
+                            () -> t.settleDue(lookup, now, graceMs, DUE_MAX_OFFSETS)));
                 }
                 gauges();
             }
-            for (Tracker t : trackers.values()) {
-                if (t.dirty && isolated(t, () -> lookUpTwice(t, now))) {
+            for (ConsumerTracker t : trackers.values()) {
+                if (t.dirty && isolated(t, () -> t.lookUpTwice(lookup, now))) {
                     write(t);
                 }
             }
@@ -179,7 +135,7 @@ final class ConsumerAudit implements AutoCloseable {
      * Runs a tracker's Kafka lookup; a failure (a partition that cannot be read now) leaves that tracker as it was,
      * unwritten, to try again at the next step, and never holds up the others. False if it failed.
      */
-    private boolean isolated(Tracker t, Runnable lookup) {
+    private boolean isolated(ConsumerTracker t, Runnable lookup) {
         try {
             lookup.run();
             return true;
@@ -200,7 +156,7 @@ final class ConsumerAudit implements AutoCloseable {
     }
 
     private void take(Receipt r, long now) {
-        Tracker t = trackers.get(id(r.group(), r.topic(), r.partition()));
+        ConsumerTracker t = trackers.get(id(r.group(), r.topic(), r.partition()));
         if (t == null || r.sourceOffset() < t.receipts.getOrDefault(r.sourcePartition(), 0L)) {
             return; // not watched here, or applied already (read again after a rewind for another partition)
         }
@@ -210,86 +166,15 @@ final class ConsumerAudit implements AutoCloseable {
         }
         for (Receipt.Range p : r.processed()) {
             for (ConsumerLedger.Range twice : t.ledger.processed(p.from(), p.to())) {
-                t.twice.add(new Twice(twice, receipt, now));
+                t.twice.add(new ConsumerTracker.Twice(twice, receipt, now));
             }
         }
         t.receipts.put(r.sourcePartition(), r.sourceOffset() + 1);
         t.dirty = true;
     }
 
-    /** Settles a tracker's due stretch: its unreceipted data records are lost, its other offsets no data. */
-    private void settleDue(Tracker t, long now) {
-        if (t.ledger.due(now, graceMs, DUE_MAX_OFFSETS) == null) {
-            return; // nothing due: no request
-        }
-        ConsumerLedger.Due due = t.ledger.due(now, graceMs, DUE_MAX_OFFSETS,
-                lookup.readableEnd(new TopicPartition(t.topic, t.partition)));
-        if (due == null) {
-            return;
-        }
-        List<Long> lostOffsets = new ArrayList<>();
-        if (!due.unreceipted().isEmpty()) {
-            long first = due.unreceipted().get(0).from();
-            long last = due.unreceipted().get(due.unreceipted().size() - 1).to();
-            Map<Long, ConsumerRecord<byte[], byte[]>> records = lookup.read(new TopicPartition(t.topic, t.partition),
-                    first, last + 1);
-            for (ConsumerLedger.Failure f : due.unreceipted()) {
-                for (long o = f.from(); o <= f.to(); o++) {
-                    ConsumerRecord<byte[], byte[]> rec = records.get(o);
-                    if (rec != null) {
-                        String committedAt = Instant.ofEpochMilli(t.ledger.committedAt(o)).toString();
-                        lostOffsets.add(o);
-                        t.findings.add(finding(t, rec, ConsumerReason.COMMITTED_NOT_PROCESSED, f.reason(), null,
-                                committedAt, now));
-                        t.lost++;
-                    }
-                }
-            }
-        }
-        t.ledger.settle(due, lostOffsets);
-        t.dirty = true;
-    }
-
-    private void lookUpTwice(Tracker t, long now) {
-        if (t.twice.isEmpty()) {
-            return;
-        }
-        long first = Long.MAX_VALUE;
-        long last = -1;
-        for (Twice x : t.twice) {
-            ConsumerLedger.Range r = x.range();
-            first = Math.min(first, r.from());
-            last = Math.max(last, r.to());
-        }
-        Map<Long, ConsumerRecord<byte[], byte[]>> records = lookup.read(new TopicPartition(t.topic, t.partition),
-                first, last + 1);
-        for (Twice x : t.twice) {
-            ConsumerLedger.Range r = x.range();
-            for (long o = r.from(); o <= r.to(); o++) {
-                ConsumerRecord<byte[], byte[]> rec = records.get(o);
-                if (rec != null) {
-                    t.findings.add(finding(t, rec, ConsumerReason.PROCESSED_TWICE, null, x.receipt(),
-                            Instant.ofEpochMilli(x.at()).toString(), now));
-                    t.dups++;
-                }
-            }
-        }
-        t.twice.clear();
-    }
-
-    private static ConsumerFinding finding(Tracker t, ConsumerRecord<byte[], byte[]> rec, ConsumerReason reason,
-            String cause, String receipt, String committedAt, long now) {
-        Stamp s = HeaderParser.parse(rec.headers());
-        byte[] key = rec.key();
-        return new ConsumerFinding(ConsumerFinding.idOf(t.topic, t.partition, rec.offset(), reason, t.group, receipt),
-                t.group, t.topic, t.partition, rec.offset(), reason, cause, StreamRef.keyText(key),
-                key == null ? null : Base64.getEncoder().encodeToString(key), s.valid() ? s.producer() : null,
-                s.valid() ? s.epoch() : null, s.valid() ? s.seq() : null,
-                Instant.ofEpochMilli(rec.timestamp()).toString(), committedAt, Instant.ofEpochMilli(now).toString());
-    }
-
     /** Stores a tracker's work; a refused write starts it again from what Redis holds. */
-    private void write(Tracker t) {
+    private void write(ConsumerTracker t) {
         Owned owned = owners.get().get(t.topic);
         if (owned == null) {
             trackers.remove(id(t.group, t.topic, t.partition)); // the topic's state became unusable meanwhile
@@ -321,7 +206,7 @@ final class ConsumerAudit implements AutoCloseable {
                     String id = id(g, e.getKey(), p);
                     now.add(id);
                     if (!trackers.containsKey(id)) {
-                        Tracker t = new Tracker(store.progress(g, e.getKey(), p));
+                        ConsumerTracker t = new ConsumerTracker(store.progress(g, e.getKey(), p));
                         trackers.put(id, t);
                         rewindTo(t);
                     }
@@ -332,7 +217,7 @@ final class ConsumerAudit implements AutoCloseable {
     }
 
     /** Reads every receipt partition again from where the tracker's stored progress stands (0 where it has none). */
-    private void rewindTo(Tracker t) {
+    private void rewindTo(ConsumerTracker t) {
         reader.partitions().forEach(rp -> reader.rewind(rp, t.stored.receiptOffset(rp)));
     }
 

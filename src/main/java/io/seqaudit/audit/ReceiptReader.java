@@ -53,7 +53,8 @@ final class ReceiptReader implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG, "seqaudit") + "-receipts");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG,
+                p.getProperty(ConsumerConfig.CLIENT_ID_CONFIG, "seqaudit") + "-receipts");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = topic;
@@ -67,7 +68,7 @@ final class ReceiptReader implements AutoCloseable {
      *
      * @param from per receipt partition, where to start when the partition is assigned for the first time
      */
-    void poll(long now, Predicate<String> wanted, Consumer<Receipt> take, Map<Integer, Long> from) {
+    void poll(long now, Predicate<String> wanted, Consumer<Receipt> take, java.util.function.IntToLongFunction from) {
         if (now >= nextRefresh) {
             nextRefresh = now + REFRESH_MS;
             assign(from);
@@ -130,7 +131,7 @@ final class ReceiptReader implements AutoCloseable {
         return true;
     }
 
-    private void assign(Map<Integer, Long> from) {
+    private void assign(java.util.function.IntToLongFunction from) {
         List<PartitionInfo> infos;
         try {
             infos = consumer.partitionsFor(topic, Duration.ofMillis(500));
@@ -139,9 +140,9 @@ final class ReceiptReader implements AutoCloseable {
         }
         if (infos == null || infos.isEmpty()) {
             if (!missingLogged) {
-                LOG.warnf("The receipt topic %s does not exist (or is not readable): no receipt is read and no consumer-stage "
-                        + "loss is reported (committed records stay pending). Create it (the auditor never does), or set seqaudit.audit.receipt-topic; "
-                        + "looked for again every 5 s", topic);
+                LOG.warnf("The receipt topic %s does not exist (or is not readable): no receipt is read and no "
+                        + "consumer-stage loss is reported (committed records stay pending). Create it (the auditor "
+                        + "never does), or set seqaudit.audit.receipt-topic; looked for again every 5 s", topic);
                 missingLogged = true;
             }
             metrics.receiptTopicPresent(false);
@@ -161,7 +162,7 @@ final class ReceiptReader implements AutoCloseable {
         added.removeAll(consumer.assignment());
         consumer.assign(all);
         for (TopicPartition tp : added) {
-            consumer.seek(tp, from.getOrDefault(tp.partition(), 0L));
+            consumer.seek(tp, from.applyAsLong(tp.partition()));
         }
         LOG.infof("Reading processing receipts from %s (%d partitions)", topic, all.size());
     }

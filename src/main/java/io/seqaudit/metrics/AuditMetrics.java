@@ -109,6 +109,9 @@ public class AuditMetrics {
                         .tag("topic", topic).tag("reason", r).register(registry));
             }
             for (LossStage st : LossStage.values()) {
+                if (st == LossStage.CONSUMER) {
+                    continue; // records, not seqs: seqaudit_consumer_lost_total{group,topic} (ConsumerMetrics)
+                }
                 lost.put(st, Counter.builder("seqaudit.lost").description("Seqs ever confirmed lost, by the stage "
                         + "where they were lost when their grace ran out (producer, broker; unknown without a beacon)")
                         .tag("topic", topic).tag("stage", st.tag()).register(registry));

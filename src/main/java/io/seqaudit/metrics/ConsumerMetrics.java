@@ -60,6 +60,11 @@ public class ConsumerMetrics {
         invalid(reason).increment();
     }
 
+    /** Whether the receipt topic was found readable at the last look. */
+    public boolean receiptTopicPresent() {
+        return topicPresent.get() == 1;
+    }
+
     /** Whether the receipt topic exists and is readable. */
     public void receiptTopicPresent(boolean present) {
         topicPresent.set(present ? 1 : 0);

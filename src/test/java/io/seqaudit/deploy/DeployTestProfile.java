@@ -20,7 +20,9 @@ public class DeployTestProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of("seqaudit.topics", TOPIC, "seqaudit.audit.group-id", "deploy-" + RUN,
-                "seqaudit.state.prefix", "deploy-" + RUN, "kafka.bootstrap.servers", KafkaSupport.bootstrap());
+                "seqaudit.state.prefix", "deploy-" + RUN, "kafka.bootstrap.servers", KafkaSupport.bootstrap(),
+                // One application group, so that the consumer stage's per-group series are exported too.
+                "seqaudit.consumers", "deploy-app-" + RUN);
     }
 
     @Override

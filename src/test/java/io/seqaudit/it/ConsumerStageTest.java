@@ -255,6 +255,7 @@ class ConsumerStageTest {
         assertThat(view.getLong("[0].pending")).isZero();
         assertThat(view.getLong("[0].processedTwice")).isZero();
         assertThat(metric("seqaudit_consumer_lost_total", GA, LOSSES)).isEqualTo(expected.size());
+        assertThat(ServiceReads.topicSummary(LOSSES).getLong("lostByStage.consumer")).isEqualTo(expected.size());
 
         // (d) A second auditor on the same state (a restarted or stale instance) applies the same receipts: it
         // counts nothing, and a new receipt applied by both counts once between them.
