@@ -38,6 +38,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public record ConsumerScenario(String topic, String receiptTopic, String commitFirstGroup, String processFirstGroup,
         int records, int modulo, int committed, int uncommitted) {
 
+    /** Refuses a scenario whose process-first member could not reach its uncommitted records. */
+    public ConsumerScenario {
+        if (records < committed + uncommitted || modulo < 2) {
+            throw new IllegalArgumentException("the consumer scenario needs at least " + (committed + uncommitted)
+                    + " records and a modulo of 2 or more");
+        }
+    }
+
     private static final List<String> KEYS = List.of("a", "bb", "ccc", "dddd", "eeeee");
 
     /** What the scenario injected, as "key#seq". */
