@@ -45,7 +45,8 @@ token="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 tokens_file="$SEQAUDIT_RUN/$run.tokens"
 (umask 077 && printf 'viewer:%s:demo\n' "$(printf %s "$token" | sha256sum | cut -d' ' -f1)" >"$tokens_file")
 log "starting the seqaudit service on :$port (topic $run, grace $grace)"
-SEQAUDIT_TOPICS="$run" SEQAUDIT_GRACE="$grace" SEQAUDIT_STATE_PREFIX="seqaudit-$run" \
+SEQAUDIT_TOPICS="$run,$run-consumers" SEQAUDIT_CONSUMERS="$run-commit-first,$run-process-first" \
+  SEQAUDIT_AUDIT_RECEIPT_TOPIC="$run-receipts" SEQAUDIT_GRACE="$grace" SEQAUDIT_STATE_PREFIX="seqaudit-$run" \
   SEQAUDIT_AUDIT_GROUP_ID="seqaudit-$run" QUARKUS_HTTP_PORT="$port" SEQAUDIT_API_TOKENS_FILE="$tokens_file" \
   KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$SEQAUDIT_KAFKA_PORT" \
   nohup java -Xmx1g -jar target/quarkus-app/quarkus-run.jar >"$SEQAUDIT_RUN/$run.log" 2>&1 &

@@ -1,6 +1,7 @@
 package io.seqaudit.demo;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,10 @@ public final class TrafficGenerator {
                                            (default 9: 4 aborted; 0 for none)
                       --grace              the service's grace window (default 10s)
                       --threads            sending threads (default 8)
-                      --seed               fault placement seed (default 1)""");
+                      --seed               fault placement seed (default 1)
+                      --consumer-records   records for the consumer-stage scenario on <topic>-consumers, audited
+                                           for groups <topic>-commit-first and <topic>-process-first with receipts
+                                           on <topic>-receipts (default 40; 0 for none)""");
             return;
         }
         String bootstrap = o.getOrDefault("bootstrap", envOr("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
@@ -64,13 +68,19 @@ public final class TrafficGenerator {
         int malformed = Integer.parseInt(o.getOrDefault("malformed", "40"));
         int transactions = Integer.parseInt(o.getOrDefault("transactions", "9"));
         TransactionalTraffic txn = transactions <= 0 ? null : new TransactionalTraffic(transactions, 10, 3);
+        int consumerRecords = Integer.parseInt(o.getOrDefault("consumer-records", "40"));
+        ConsumerScenario consumers = consumerRecords <= 0 ? null : new ConsumerScenario(topic + "-consumers",
+                topic + "-receipts", topic + "-commit-first", topic + "-process-first", consumerRecords, 4, 5, 7);
         System.exit(run(plan, bootstrap, api, token, grace, Integer.parseInt(o.getOrDefault("threads", "8")), unstamped,
-                malformed, txn));
+                malformed, txn, consumers));
     }
 
     static int run(FaultPlan plan, String bootstrap, String api, String token, Duration grace, int threads, int unstamped,
-            int malformed, TransactionalTraffic txn) throws Exception {
+            int malformed, TransactionalTraffic txn, ConsumerScenario consumers) throws Exception {
         createTopics(bootstrap, plan);
+        if (consumers != null) {
+            consumers.createTopics(bootstrap);
+        }
         DemoReport report = new DemoReport(api, plan.topic(), token);
         long before;
         try {
@@ -79,6 +89,7 @@ public final class TrafficGenerator {
             System.err.println("The seqaudit service does not answer at " + api + ": " + e);
             return 2;
         }
+        ConsumerScenario.Injected injected = null;
         long t0 = System.nanoTime();
         try (TrafficSender sender = new TrafficSender(plan, bootstrap, "demo-" + ProcessHandle.current().pid());
                 KafkaProducer<String, String> plain = TrafficSender.producer(bootstrap, Map.of())) {
@@ -91,6 +102,14 @@ public final class TrafficGenerator {
                 txn.send(bootstrap, plan.topic(), "demo-txn-" + ProcessHandle.current().pid());
             }
             TAIL.send(bootstrap, plan.topic(), plan.voidTopic(), "demo-tail-" + ProcessHandle.current().pid());
+            if (consumers != null) {
+                // While the grace window of the traffic above runs: the consumer stage's losses need it too.
+                System.out.println("Consumer stage: a commit-first group, and a process-first one killed with kill -9...");
+                if (!waitFor(() -> consumers.watched(report), 60_000)) {
+                    System.out.println("The service does not watch the application groups: their rows will not match.");
+                }
+                injected = consumers.run(bootstrap);
+            }
             System.out.printf("Sent in %.1f s. Waiting for the grace window (%s) to confirm losses...%n",
                     (System.nanoTime() - t0) / 1e9, grace);
             Set<String> beyond = plan.keySeqs(FaultPlan.Fate.LATE_BEYOND);
@@ -109,8 +128,14 @@ public final class TrafficGenerator {
         if (!settled) {
             System.out.println("The service did not settle in time: the table shows where it stands.");
         }
-        List<DemoReport.Row> rows = report.rows(plan, TAIL, unstamped, malformed, txn == null ? 0 : txn.aborted(),
-                1000);
+        List<DemoReport.Row> rows = new ArrayList<>(report.rows(plan, TAIL, unstamped, malformed,
+                txn == null ? 0 : txn.aborted(), 1000));
+        if (injected != null) {
+            ConsumerScenario.Injected faults = injected;
+            waitFor(() -> consumers.rows(report, faults).stream().allMatch(DemoReport.Row::match),
+                    grace.toMillis() * 3 + 60_000);
+            rows.addAll(consumers.rows(report, faults));
+        }
         System.out.println();
         System.out.print(DemoReport.format(rows));
         System.out.println();
