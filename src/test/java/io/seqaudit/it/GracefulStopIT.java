@@ -56,7 +56,9 @@ class GracefulStopIT {
                 producer.send(new ProducerRecord<>(TOPIC, "k" + sent % 50, "v"));
             }
             producer.flush();
-            await().atMost(Duration.ofSeconds(30)).until(() -> !auditor.logLines("Audit step failed at redis").isEmpty()
+            // A checkpoint in flight fails after the Redis timeout (10 s), and reading back whether it applied takes
+            // another: about 20 s on a quiet machine, more on a loaded one (a CI run saw 30 s).
+            await().atMost(Duration.ofSeconds(60)).until(() -> !auditor.logLines("Audit step failed at redis").isEmpty()
                     || !auditor.logLines("could not be confirmed").isEmpty());
 
             long stopAt = System.nanoTime();
