@@ -256,7 +256,7 @@ final class AuditedTopic {
                 if (t.compacted) {
                     t.state.compact();
                 }
-                cache.put(t.field, new StreamCache.Entry(t.written, t.state, t.ref));
+                cache.put(t.field, t.written, t.state, t.ref);
             }
             if (!t.state.isNew() && t.state.missingCount(false) > 0 && books.containsKey(t.state.home())) {
                 open.put(t.field, t.state.home());

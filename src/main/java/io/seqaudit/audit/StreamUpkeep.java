@@ -75,25 +75,25 @@ final class StreamUpkeep {
             return;
         }
         nextCompact = now + COMPACT_INTERVAL_MS;
-        Iterator<Map.Entry<FieldKey, StreamCache.Entry>> it = cache.eldestFirst();
+        Iterator<StreamCache.Entry> it = cache.eldestFirst();
         List<FieldKey> idle = new ArrayList<>();
         // Idle streams already compacted are moved behind the active ones, so that a tick does not walk them again
         // each time; the walk is bounded by entries looked at too.
-        List<Map.Entry<FieldKey, StreamCache.Entry>> compacted = new ArrayList<>();
+        List<StreamCache.Entry> compacted = new ArrayList<>();
         int looked = 0;
         while (it.hasNext() && idle.size() < COMPACT_PER_TICK && looked++ < 4 * COMPACT_PER_TICK) {
-            Map.Entry<FieldKey, StreamCache.Entry> e = it.next();
-            StreamState s = e.getValue().state();
+            StreamCache.Entry e = it.next();
+            StreamState s = e.state();
             if (s.lastActivity() >= progressOf.applyAsLong(s.home()) - idleAfterMillis) {
                 break;
             }
             if (s.recent().size() > 0 && books.containsKey(s.home())) {
-                idle.add(e.getKey());
+                idle.add(e.field());
             } else {
                 compacted.add(e);
             }
         }
-        compacted.forEach(e -> cache.put(e.getKey(), e.getValue()));
+        compacted.forEach(cache::moveToNewest);
         idle.forEach(f -> work.touch(f, layout.shardOf(f.bytes()), cache));
     }
 
