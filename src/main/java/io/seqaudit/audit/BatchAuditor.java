@@ -48,6 +48,7 @@ final class BatchAuditor {
     // The topic's bookkeeping, shared with AuditedTopic (same objects).
     private final Map<Integer, PartitionBook> books;
     private final StreamCache cache;
+    private final HeaderParser.ProducerNames producerNames = new HeaderParser.ProducerNames();
     private final Map<FieldKey, Integer> open;
     private final Set<FieldKey> expiredProducerEpochs;
     private final ProducerEpochs producerEpochs;
@@ -165,7 +166,7 @@ final class BatchAuditor {
 
     private void auditRecord(ConsumerRecord<byte[], byte[]> rec, PartitionBook book, long progress, long unguarded,
             long unguardedAny, BatchWork work, List<Checkpoint> cps) {
-        Stamp stamp = HeaderParser.parse(rec.headers());
+        Stamp stamp = HeaderParser.parse(rec.headers(), producerNames);
         if (!stamp.valid()) {
             int shard = layout.shardOfPartition(rec.partition());
             if (book.appliedIn(shard, rec.offset())) {
@@ -290,7 +291,7 @@ final class BatchAuditor {
         ranges.forEach((p, r) -> {
             for (ConsumerRecord<byte[], byte[]> rec : uncommitted.read(
                     new org.apache.kafka.common.TopicPartition(topic, p), r[0], r[1])) {
-                Stamp stamp = HeaderParser.parse(rec.headers());
+                Stamp stamp = HeaderParser.parse(rec.headers(), producerNames);
                 if (!stamp.valid()) {
                     continue;
                 }
@@ -318,7 +319,8 @@ final class BatchAuditor {
             }
         }
         for (BatchWork.StreamInBatch t : work.touched.values()) {
-            if (!t.state.isNew() && books.containsKey(t.state.home())) {
+            // Most streams miss nothing: skip them before asking the detector (and iterating its empty answer).
+            if (!t.state.isNew() && !t.state.missing().isEmpty() && books.containsKey(t.state.home())) {
                 for (MissingRange r : detector.confirmLosses(t.state, progressFor(work, t.state))) {
                     work.counts(t.shard).lostSeqs.merge(r.stage(), r.size(), Long::sum);
                 }

@@ -24,7 +24,34 @@ public final class HeaderParser {
     private HeaderParser() {
     }
 
+    /**
+     * The producer names a thread parsed last, by their header bytes: a topic has few producers, so nearly every
+     * record names the one before it, and its name need not be built (and hashed by the lookups after) again. Used
+     * by one thread only.
+     */
+    static final class ProducerNames {
+        private byte[] lastBytes;
+        private String last;
+
+        String of(byte[] v) {
+            if (lastBytes != null && java.util.Arrays.equals(v, lastBytes)) {
+                return last;
+            }
+            String name = producer(v);
+            if (name != null) {
+                lastBytes = v; // value() hands out a copy of its own: nobody else changes it
+                last = name;
+            }
+            return name;
+        }
+    }
+
     public static Stamp parse(Headers headers) {
+        return parse(headers, null);
+    }
+
+    /** As {@link #parse(Headers)}, taking producer names from (and adding them to) {@code names} if not null. */
+    static Stamp parse(Headers headers, ProducerNames names) {
         // One pass over the headers (each key is decoded once): the three stamp headers, the replay marker, and
         // a stamp header given twice, which would otherwise let the last value win silently.
         Header p = null;
@@ -66,7 +93,7 @@ public final class HeaderParser {
         if (s == null) {
             return Stamp.problem("missing_seq");
         }
-        String producer = producer(p.value());
+        String producer = names == null ? producer(p.value()) : names.of(p.value());
         if (producer == null) {
             return Stamp.problem("bad_producer");
         }

@@ -30,6 +30,12 @@ final class ByteWriter {
         len += n;
     }
 
+    /** Empties the buffer for reuse, keeping its capacity. */
+    ByteWriter reset() {
+        len = 0;
+        return this;
+    }
+
     byte[] toByteArray() {
         return Arrays.copyOf(buf, len);
     }

@@ -304,4 +304,39 @@ class HeaderParserTest {
                 "missing_seq", "bad_producer", "bad_epoch", "bad_seq");
         assertThat(List.of(HeaderParser.REASONS)).doesNotContain(Stamp.UNSTAMPED);
     }
+    // ---- producer names reused across records ----
+
+    private static Stamp parseWith(HeaderParser.ProducerNames names, byte[] producer) {
+        RecordHeaders h = new RecordHeaders();
+        h.add(HeaderParser.PRODUCER, producer);
+        h.add(HeaderParser.EPOCH, ascii("3"));
+        h.add(HeaderParser.SEQ, ascii("5"));
+        return HeaderParser.parse(h, names);
+    }
+
+    @Test
+    void recordsOfTheSameProducerShareOneNameAndEveryProducerKeepsItsOwn() {
+        HeaderParser.ProducerNames names = new HeaderParser.ProducerNames();
+
+        Stamp first = parseWith(names, ascii(VALID_PRODUCER));
+        Stamp second = parseWith(names, ascii(VALID_PRODUCER));
+        Stamp other = parseWith(names, ascii("billing-2"));
+        Stamp back = parseWith(names, ascii(VALID_PRODUCER));
+
+        assertThat(second.producer()).isSameAs(first.producer()).isEqualTo(VALID_PRODUCER);
+        assertThat(other.producer()).isEqualTo("billing-2");
+        assertThat(back.producer()).isEqualTo(VALID_PRODUCER);
+    }
+
+    @Test
+    void aMalformedProducerIsRefusedAlsoRightAfterAValidOne() {
+        HeaderParser.ProducerNames names = new HeaderParser.ProducerNames();
+        parseWith(names, ascii(VALID_PRODUCER));
+
+        last = parseWith(names, new byte[] {'a', 0x07});
+
+        assertThat(last.valid()).isFalse();
+        assertThat(last.problem()).isEqualTo("bad_producer");
+        assertThat(parseWith(names, ascii(VALID_PRODUCER)).producer()).isEqualTo(VALID_PRODUCER);
+    }
 }
