@@ -82,7 +82,11 @@ final class BatchAuditor {
         if (records.isEmpty() && state.partitionCount() > books.size()) {
             state.topicProgress(upkeep.topicProgress());
         }
-        BatchWork work = new BatchWork();
+        int count = 0;
+        for (List<ConsumerRecord<byte[], byte[]>> list : records.values()) {
+            count += list.size();
+        }
+        BatchWork work = new BatchWork(count);
         List<Checkpoint> cps = new ArrayList<>(layout.shards());
         layout.all().forEach(k -> cps.add(new Checkpoint(k, identity.generation(), duplicatesKept)));
         audit(records, caughtUp, positions, now, work, cps);

@@ -98,7 +98,19 @@ final class BatchWork {
         }
     }
 
-    final Map<FieldKey, StreamInBatch> touched = new LinkedHashMap<>();
+    final Map<FieldKey, StreamInBatch> touched;
+
+    BatchWork() {
+        this(0);
+    }
+
+    /**
+     * @param records how many records the batch holds: at most one stream each, so the map of touched streams is
+     *        sized for them once instead of doubling a dozen times through a 5,000-record poll of distinct keys
+     */
+    BatchWork(int records) {
+        touched = new LinkedHashMap<>(Math.min(1 << 16, Math.max(16, (int) (records / 0.75f) + 1)));
+    }
     final Map<Integer, ShardCounts> counts = new HashMap<>();
     final Map<Integer, Long> progress = new HashMap<>();
     /** Per shard, the producer epochs this batch adds to the shard's dictionary. */
