@@ -99,18 +99,6 @@ final class BatchWork {
     }
 
     final Map<FieldKey, StreamInBatch> touched;
-
-    BatchWork() {
-        this(0);
-    }
-
-    /**
-     * @param records how many records the batch holds: at most one stream each, so the map of touched streams is
-     *        sized for them once instead of doubling a dozen times through a 5,000-record poll of distinct keys
-     */
-    BatchWork(int records) {
-        touched = new LinkedHashMap<>(Math.min(1 << 16, Math.max(16, (int) (records / 0.75f) + 1)));
-    }
     final Map<Integer, ShardCounts> counts = new HashMap<>();
     final Map<Integer, Long> progress = new HashMap<>();
     /** Per shard, the producer epochs this batch adds to the shard's dictionary. */
@@ -126,6 +114,18 @@ final class BatchWork {
 
     /** Gaps opened by this batch whose seqs may sit in aborted transactions (see BatchAuditor). */
     final List<AbortCandidate> abortCandidates = new ArrayList<>(0);
+
+    BatchWork() {
+        this(0);
+    }
+
+    /**
+     * @param records how many records the batch holds: at most one stream each, so the map of touched streams is
+     *        sized for them once instead of doubling a dozen times through a 5,000-record poll of distinct keys
+     */
+    BatchWork(int records) {
+        touched = new LinkedHashMap<>(Math.min(1 << 16, Math.max(16, (int) (records / 0.75f) + 1)));
+    }
 
     /**
      * A gap of a stream, and the offsets of its partition ({@code from} up to {@code to}, exclusive) where records of
