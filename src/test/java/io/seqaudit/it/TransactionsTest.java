@@ -14,13 +14,20 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.seqaudit.stamp.SequenceStampingInterceptor;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,16 +90,25 @@ class TransactionsTest {
         try (KafkaProducer<String, String> p = transactional("interceptor-" + RUN, true)) {
             for (int t = 0; t < TRANSACTIONS; t++) {
                 p.beginTransaction();
-                for (int i = 0; i < PER_TRANSACTION; i++) {
-                    for (int k = 0; k < keys; k++) {
-                        p.send(new ProducerRecord<>(INTERCEPTED, "a" + k, "t" + t));
-                    }
-                }
+                List<Future<RecordMetadata>> sends = sendAll(p, t, keys);
                 if (t % 2 == 0) {
                     p.commitTransaction();
                 } else if (t == 3) {
-                    p.abortTransaction(); // nothing sent yet: they fail unsent
-                    unsent += (long) PER_TRANSACTION * keys;
+                    // Aborted before any flush: the records normally fail unsent. If the producer's sender thread
+                    // was mid-cycle when the abort began, it sends the batches it holds (a completing transaction
+                    // makes them ready): those reach the log as aborted records. So each send's outcome is read,
+                    // and the step is taken again, in a new transaction, until some record did fail unsent.
+                    p.abortTransaction();
+                    long[] outcome = sentAndUnsent(sends);
+                    for (int attempt = 2; outcome[1] == 0 && attempt <= 5; attempt++) {
+                        inLog += outcome[0];
+                        p.beginTransaction();
+                        sends = sendAll(p, t, keys);
+                        p.abortTransaction();
+                        outcome = sentAndUnsent(sends);
+                    }
+                    inLog += outcome[0];
+                    unsent += outcome[1];
                 } else {
                     p.flush();
                     p.abortTransaction();
@@ -229,6 +245,33 @@ class TransactionsTest {
     private static ProducerRecord<String, String> spread(int partition, long seq) {
         ProducerRecord<String, String> r = Stamped.record(SPREAD, null, "spread", 1, seq);
         return new ProducerRecord<>(SPREAD, partition, null, null, r.value(), r.headers());
+    }
+
+    private static List<Future<RecordMetadata>> sendAll(KafkaProducer<String, String> p, int transaction, int keys) {
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
+        for (int i = 0; i < PER_TRANSACTION; i++) {
+            for (int k = 0; k < keys; k++) {
+                sends.add(p.send(new ProducerRecord<>(INTERCEPTED, "a" + k, "t" + transaction)));
+            }
+        }
+        return sends;
+    }
+
+    /** Of an aborted transaction's sends: how many reached the log (acknowledged) and how many failed unsent. */
+    private static long[] sentAndUnsent(List<Future<RecordMetadata>> sends) {
+        long[] out = new long[2];
+        for (Future<RecordMetadata> f : sends) {
+            try {
+                f.get(30, TimeUnit.SECONDS);
+                out[0]++;
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(TransactionAbortedException.class);
+                out[1]++;
+            } catch (InterruptedException | TimeoutException e) {
+                throw new AssertionError("a send of the aborted transaction did not complete", e);
+            }
+        }
+        return out;
     }
 
     private static void send(KafkaProducer<String, String> p, long from, long to, boolean commit) {
