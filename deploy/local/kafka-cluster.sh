@@ -2,8 +2,9 @@
 # A real multi-node Apache Kafka cluster on 127.0.0.1 for failover tests: one KRaft controller as its own JVM
 # (process.roles=controller) and 3 brokers as 3 more JVMs (process.roles=broker), so brokers can be killed,
 # stopped and paused freely without losing the metadata quorum.
-# Usage: kafka-cluster.sh start|stop|status|reset|bootstrap|kill N|stop-broker N|start-broker N|pause N|resume N
-#   kill N: SIGKILL broker N (1..3); stop-broker N: clean stop; pause/resume N: SIGSTOP/SIGCONT.
+# Usage: kafka-cluster.sh start|stop|status|reset|bootstrap|kill N|stop-broker N|start-broker N...|pause N|resume N
+#   kill N: SIGKILL broker N (1..3); stop-broker N: clean stop; pause/resume N: SIGSTOP/SIGCONT;
+#   start-broker N...: starts the given brokers together and waits until each answers.
 # Ports: SEQAUDIT_KAFKA_CLUSTER_CONTROLLER_PORT (default 19290), SEQAUDIT_KAFKA_CLUSTER_PORTS ("19291 19292 19293").
 # Reuses kafka.sh's jars (ensure_libs) and readiness probe (answers).
 source "$(dirname "$0")/kafka.sh"
@@ -102,16 +103,24 @@ alive() { kill -0 "$1" 2>/dev/null || die_with_log "$2" "the JVM (pid $1) exited
 ctrl_up() { alive "$1" "$(node_dir c)/kafka.log" && port_open "$CTRL_PORT"; }
 broker_up() { alive "$1" "$(node_dir "$2")/kafka.log" && answers "$(bport "$2")"; }
 
-start_broker() {
-  local n=$1 p pid
-  p=$(bport "$n")
-  if answers "$p"; then log "broker $n already answers on 127.0.0.1:$p"; return; fi
-  node_pid "$n" >/dev/null && die "broker $n (pid $(node_pid "$n")) runs but does not answer (paused? try: $0 resume $n)"
-  launch_node "$n"
-  pid=$(cat "$(node_dir "$n")/pid")
-  wait_for 60 "broker $n on 127.0.0.1:$p" broker_up "$pid" "$n" ||
-    { kill -KILL "$pid" 2>/dev/null || true; die_with_log "$(node_dir "$n")/kafka.log" "broker $n did not start"; }
-  log "broker $n answers on 127.0.0.1:$p (pid $pid)"
+# start_brokers N...: launches each given broker that is down, all at once, then awaits each of them (two brokers
+# start side by side instead of one after the other).
+start_brokers() {
+  local n p pid launched=()
+  for n in "$@"; do
+    p=$(bport "$n")
+    if answers "$p"; then log "broker $n already answers on 127.0.0.1:$p"; continue; fi
+    node_pid "$n" >/dev/null && die "broker $n (pid $(node_pid "$n")) runs but does not answer (paused? try: $0 resume $n)"
+    launch_node "$n"
+    launched+=("$n")
+  done
+  for n in "${launched[@]}"; do
+    p=$(bport "$n")
+    pid=$(cat "$(node_dir "$n")/pid")
+    wait_for 60 "broker $n on 127.0.0.1:$p" broker_up "$pid" "$n" ||
+      { kill -KILL "$pid" 2>/dev/null || true; die_with_log "$(node_dir "$n")/kafka.log" "broker $n did not start"; }
+    log "broker $n answers on 127.0.0.1:$p (pid $pid)"
+  done
 }
 
 start() {
@@ -184,8 +193,8 @@ case "${1:-}" in
   bootstrap) bootstrap ;;
   kill) bport "${2:-}" >/dev/null; stop_node "$2" KILL ;;
   stop-broker) bport "${2:-}" >/dev/null; stop_node "$2" TERM ;;
-  start-broker) ensure_libs; start_broker "${2:-}" ;;
+  start-broker) shift; (($#)) || bport "" >/dev/null; ensure_libs; start_brokers "$@" ;;
   pause) signal_broker STOP "${2:-}" ;;
   resume) signal_broker CONT "${2:-}" ;;
-  *) die "usage: $0 start|stop|status|reset|bootstrap|kill N|stop-broker N|start-broker N|pause N|resume N" ;;
+  *) die "usage: $0 start|stop|status|reset|bootstrap|kill N|stop-broker N|start-broker N...|pause N|resume N" ;;
 esac

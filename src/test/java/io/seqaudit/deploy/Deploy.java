@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /** Where deploy/ and the service's own configuration are, and small lookups over rendered manifests. */
@@ -38,8 +40,15 @@ final class Deploy {
     private Deploy() {
     }
 
+    /** Each example as rendered once per test JVM ({@code kubectl kustomize}), a test's call after call. */
+    private static final Map<String, List<ObjectNode>> RENDERED = new ConcurrentHashMap<>();
+
+    /** What {@code kubectl kustomize} renders for an example: a fresh copy each call, for a test may change it. */
     static List<ObjectNode> render(String example) {
-        return Kustomize.build(EXAMPLES.resolve(example));
+        List<ObjectNode> rendered = RENDERED.computeIfAbsent(example, e -> Kustomize.build(EXAMPLES.resolve(e)));
+        List<ObjectNode> copy = new ArrayList<>();
+        rendered.forEach(r -> copy.add(r.deepCopy()));
+        return copy;
     }
 
     static List<Path> yamlFiles() {

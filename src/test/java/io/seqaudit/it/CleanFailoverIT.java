@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
@@ -19,14 +21,15 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * duplicate (the producer is idempotent).
  */
 @ResourceLock("kafka-cluster")
+@Order(Order.DEFAULT + 1) // after the ITs without the lock: see the failsafe configuration in pom.xml
+@ExtendWith(SharedKafkaCluster.class)
 class CleanFailoverIT {
 
     private static final int PARTITIONS = 1;
 
     @Test
-    void leaderKilledThreeTimesWithAcksAllLosesNothingAndReportsNothing() {
-        try (KafkaClusterSupport cluster = KafkaClusterSupport.startOrReuse();
-                BrokerFailoverRun run = new BrokerFailoverRun("clean-failover", cluster)) {
+    void leaderKilledThreeTimesWithAcksAllLosesNothingAndReportsNothing(KafkaClusterSupport cluster) {
+        try (BrokerFailoverRun run = new BrokerFailoverRun("clean-failover", cluster)) {
             cluster.createTopic(run.topic, PARTITIONS, Map.of("min.insync.replicas", "2",
                     "unclean.leader.election.enable", "false"));
             run.startAuditor();

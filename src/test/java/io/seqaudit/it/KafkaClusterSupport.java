@@ -89,7 +89,16 @@ public final class KafkaClusterSupport implements AutoCloseable {
 
     /** Starts broker n again (it recovers its log and, if it was a stale leader, truncates to the new leader). */
     public void startBroker(int n) {
-        LocalScript.run(SCRIPT, "start-broker", String.valueOf(n));
+        startBrokers(n);
+    }
+
+    /** Starts brokers again side by side, and returns once each of them answers (see {@link #startBroker}). */
+    public void startBrokers(int... ns) {
+        List<String> args = new ArrayList<>(List.of("start-broker"));
+        for (int n : ns) {
+            args.add(String.valueOf(n));
+        }
+        LocalScript.run(SCRIPT, args.toArray(String[]::new));
     }
 
     /** SIGSTOP of broker n: it stops fetching, so it falls out of the ISR after replica.lag.time.max.ms. */
@@ -125,8 +134,8 @@ public final class KafkaClusterSupport implements AutoCloseable {
     public void restoreAll() {
         for (int n = 1; n <= 3; n++) {
             LocalScript.tryRun(SCRIPT, "resume", String.valueOf(n));
-            LocalScript.run(SCRIPT, "start-broker", String.valueOf(n));
         }
+        startBrokers(1, 2, 3);
     }
 
     /** Asks the controller for an unclean election of the given partitions (any live replica may lead). */

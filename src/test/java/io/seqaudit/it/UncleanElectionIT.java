@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
@@ -27,15 +29,17 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  * are checked against the truth so far. Skipped with {@code -Dseqaudit.it.truncation=false} (about two minutes).
  */
 @ResourceLock("kafka-cluster")
+@Order(Order.DEFAULT + 2) // after the ITs without the lock: see the failsafe configuration in pom.xml
+@ExtendWith(SharedKafkaCluster.class)
 class UncleanElectionIT {
 
     private static final int PARTITIONS = 1;
 
     @Test
     @DisabledIfSystemProperty(named = "seqaudit.it.truncation", matches = "false")
-    void everyAcknowledgedSeqTruncatedByUncleanElectionsIsReportedLostAlsoAcrossAnAuditorKill() {
-        try (KafkaClusterSupport cluster = KafkaClusterSupport.startOrReuse();
-                BrokerFailoverRun run = new BrokerFailoverRun("unclean-election", cluster)) {
+    void everyAcknowledgedSeqTruncatedByUncleanElectionsIsReportedLostAlsoAcrossAnAuditorKill(
+            KafkaClusterSupport cluster) {
+        try (BrokerFailoverRun run = new BrokerFailoverRun("unclean-election", cluster)) {
             cluster.createTopic(run.topic, PARTITIONS, Map.of("min.insync.replicas", "1",
                     "unclean.leader.election.enable", "true"));
             cluster.createTopic(run.beaconTopic(), 1, Map.of());
@@ -100,8 +104,7 @@ class UncleanElectionIT {
         run.note("broker " + stale + " elected uncleanly; end offset " + endBefore + " -> " + endAfter);
         awaitAcked(producer, 2_000); // new records at the reused offsets
         cluster.unthrottle(stale);
-        cluster.startBroker(leader); // truncates its log to the new leader's
-        cluster.startBroker(stopped);
+        cluster.startBrokers(leader, stopped); // the old leader truncates its log to the new leader's
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> cluster.isr(run.topic, 0).size() == 3);
         if (frozen != null) {
             assertThat(frozen.kill()).isEqualTo(AuditorProcess.SIGKILL_EXIT);
