@@ -49,7 +49,7 @@ SEQAUDIT_TOPICS="$run,$run-consumers" SEQAUDIT_CONSUMERS="$run-commit-first,$run
   SEQAUDIT_AUDIT_RECEIPT_TOPIC="$run-receipts" SEQAUDIT_GRACE="$grace" SEQAUDIT_STATE_PREFIX="seqaudit-$run" \
   SEQAUDIT_AUDIT_GROUP_ID="seqaudit-$run" QUARKUS_HTTP_PORT="$port" SEQAUDIT_API_TOKENS_FILE="$tokens_file" \
   KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$SEQAUDIT_KAFKA_PORT" \
-  nohup java -Xmx1g -jar target/quarkus-app/quarkus-run.jar >"$SEQAUDIT_RUN/$run.log" 2>&1 &
+  nohup java -Xmx1g -XX:+UseParallelGC -jar target/quarkus-app/quarkus-run.jar >"$SEQAUDIT_RUN/$run.log" 2>&1 &
 service=$!
 
 cleanup() {

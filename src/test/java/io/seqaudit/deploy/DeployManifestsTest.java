@@ -237,6 +237,14 @@ class DeployManifestsTest {
         assertThat(lines).noneMatch(l -> l.contains("--chown")); // the code stays root-owned, read-only to 185
     }
 
+    @Test
+    void dockerfileRunsTheServiceOnTheParallelCollector() throws IOException {
+        // The collector the benchmark measures the service with (docs/benchmarks.md): run-java.sh's default too,
+        // but set explicitly so that a base image with another default does not silently change it.
+        assertThat(Files.readAllLines(Deploy.DOCKERFILE))
+                .contains("ENV GC_CONTAINER_OPTIONS=\"-XX:+UseParallelGC\"");
+    }
+
     private static String last(List<String> lines, String instruction) {
         String v = null;
         for (String l : lines) {

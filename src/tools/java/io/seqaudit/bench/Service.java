@@ -60,7 +60,11 @@ final class Service implements AutoCloseable {
         env.put("QUARKUS_REDIS_HOSTS", "redis://" + o.redisHost() + ":" + o.redisPort());
         env.put("SEQAUDIT_API_TOKENS_FILE", tokens.toAbsolutePath().toString());
         env.putAll(extraEnv);
-        List<String> args = new java.util.ArrayList<>(List.of("-Xmx1g"));
+        // The collector the container image runs the service with (src/main/docker/Dockerfile.jvm): the figures are
+        // those of the service as deployed. With G1 (java's default here) it audits about a quarter fewer records
+        // per CPU second (docs/benchmarks.md, sixth session); SEQAUDIT_BENCH_JAVA_OPTS="-XX:-UseParallelGC
+        // -XX:+UseG1GC" measures that.
+        List<String> args = new java.util.ArrayList<>(List.of("-Xmx1g", "-XX:+UseParallelGC"));
         // For profiling a run, e.g. SEQAUDIT_BENCH_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/{name}.jfr
         // ({name}: the service's role in the run, e.g. audit-1, so that each start keeps its own recording).
         String extra = System.getenv("SEQAUDIT_BENCH_JAVA_OPTS");
