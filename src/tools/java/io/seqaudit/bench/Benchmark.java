@@ -26,6 +26,8 @@ import org.apache.kafka.common.TopicPartition;
 public final class Benchmark {
 
     private static final int PARTITIONS = 6;
+    /** The scale-out topic: enough partitions for two auditors to take 6 each. */
+    private static final int SCALE_OUT_PARTITIONS = 12;
 
     private final Options o;
     private final Admin admin;
@@ -64,9 +66,14 @@ public final class Benchmark {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", o.bootstrap()))) {
             Benchmark b = new Benchmark(o, admin);
             try {
-                b.audit();
-                b.stamping();
-                b.detection();
+                if (!o.scaleOutOnly()) {
+                    b.audit();
+                    b.stamping();
+                    b.detection();
+                }
+                if (!o.noScaleOut()) {
+                    b.scaleOut();
+                }
             } catch (Exception e) {
                 System.out.println("\nThe benchmark failed: " + e);
                 status = 1;
@@ -88,11 +95,11 @@ public final class Benchmark {
 
     /** Sections 1 and 2: fill, warm up, then bare consumer and auditor rounds, alternating. */
     private void audit() throws Exception {
-        String topic = topic("audit");
+        String topic = topic("audit", PARTITIONS);
         System.out.printf("%n1. Audit throughput: filling %s (%d partitions) with %,d stamped records...%n", topic,
                 PARTITIONS, o.records());
         double fillSecs = load.fill(topic, o.records(), o.fillThreads(), "bench-fill");
-        long end = endOffsets(topic);
+        long end = endOffsets(topic, PARTITIONS);
         System.out.printf("   filled in %.1f s: %s records/s (%d threads, one producer with the interceptor)%n",
                 fillSecs, Stats.rate(o.records() / fillSecs), o.fillThreads());
         AuditBench bench = new AuditBench(o, topic, end);
@@ -161,7 +168,7 @@ public final class Benchmark {
      * most production producers run). The target holds only if every round meets it, in both settings.
      */
     private void stamping() throws Exception {
-        String topic = topic("stamp");
+        String topic = topic("stamp", PARTITIONS);
         long n = o.stampRecords();
         System.out.printf("%n3. Stamping overhead: %,d records per round, one thread, over %,d keys%n", n, o.keys());
         for (String compression : List.of("none", "lz4")) {
@@ -208,7 +215,7 @@ public final class Benchmark {
 
     /** Section 4: delay from a gap's grace running out to the API listing it lost. */
     private void detection() throws Exception {
-        String topic = topic("delay");
+        String topic = topic("delay", PARTITIONS);
         System.out.printf("%n4. Detection delay: %d gaps, grace %ds%n", o.gaps(), DetectionBench.GRACE.toSeconds());
         DetectionBench.Result r = new DetectionBench(o, topic).run();
         List<Double> d = r.delaysMs();
@@ -223,16 +230,89 @@ public final class Benchmark {
         deleteTopic(topic);
     }
 
-    private String topic(String name) throws Exception {
+    /**
+     * Section 5: the scale-out table. One topic of 12 partitions, filled once, audited from offset 0 in four
+     * configurations: 1 or 2 auditors, single Redis or the Redis Cluster (started here if none runs, and then
+     * stopped at the end).
+     */
+    private void scaleOut() throws Exception {
+        String topic = topic("scale", SCALE_OUT_PARTITIONS);
+        System.out.printf("%n5. Scale-out: filling %s (%d partitions) with %,d stamped records...%n", topic,
+                SCALE_OUT_PARTITIONS, o.records());
+        double fillSecs = load.fill(topic, o.records(), o.fillThreads(), "bench-scale-fill");
+        long end = endOffsets(topic, SCALE_OUT_PARTITIONS);
+        System.out.printf("   filled in %.1f s: %s records/s%n", fillSecs, Stats.rate(o.records() / fillSecs));
+        // The broker's first read of a topic is the slow one (section 1's warm-up): a bare consumer takes it, so
+        // that the first configuration is not charged for it; its rate is the reference for the table.
+        AuditBench.BareRound bare = new AuditBench(o, topic, end).bare("scale-bare");
+        System.out.printf("   bare consumer %s records/s%n", Stats.rate(bare.rate()));
+        ScaleOutBench bench = new ScaleOutBench(o, topic, end);
+        List<ScaleOutBench.Run> runs = new ArrayList<>();
+        for (int auditors : List.of(1, 2)) {
+            runs.add(printed(bench.run(auditors, false)));
+        }
+        boolean started = ScaleOutBench.startCluster(o);
+        try {
+            for (int auditors : List.of(1, 2)) {
+                runs.add(printed(bench.run(auditors, true)));
+            }
+        } finally {
+            if (started) {
+                ScaleOutBench.stopCluster(o);
+            }
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (ScaleOutBench.Run r : runs) {
+            rows.add(List.of(Integer.toString(r.auditors()), r.cluster() ? "cluster, 3 masters" : "single",
+                    Stats.rate(r.rate()), Stats.fmt("%.1f", r.seconds()),
+                    Stats.fmt("%.2f", r.serviceCpu() / r.seconds()), Stats.fmt("%.2f", r.redisCpu() / r.seconds()),
+                    Stats.fmt("%.1f", r.serviceMicrosPerRecord()), Stats.fmt("%.1f", r.redisMicrosPerRecord()),
+                    shares(r.keysPerMaster())));
+        }
+        report.row("scale-out fill, stamped producer (" + SCALE_OUT_PARTITIONS + " partitions), rec/s",
+                Stats.rate(o.records() / fillSecs), "", null);
+        report.row("scale-out bare consumer (" + SCALE_OUT_PARTITIONS + " partitions), rec/s", Stats.rate(bare.rate()),
+                "", null);
+        report.table("Scale-out (" + String.format("%,d", end) + " records, " + SCALE_OUT_PARTITIONS
+                + " partitions, " + String.format("%,d", o.keys()) + " streams, " + ScaleOutBench.SHARDS
+                + " state shards in every configuration; bare consumer " + Stats.rate(bare.rate())
+                + " records/s on the same topic). On " + Runtime.getRuntime().availableProcessors()
+                + " cores shared by the broker, Redis, the auditors and the benchmark, this table shows the cost"
+                + " per record of each configuration more than a speed-up:",
+                List.of("auditors", "Redis", "records/s", "window s", "service CPU (cores)", "Redis CPU (cores)",
+                        "service µs/record", "Redis µs/record", "keys per master"),
+                rows);
+        deleteTopic(topic);
+    }
+
+    private static ScaleOutBench.Run printed(ScaleOutBench.Run r) {
+        System.out.printf("   %s: %s records/s (%.1f s); service %.2f cores = %.1f µs/record, Redis %.2f cores = "
+                + "%.1f µs/record%s%n", r.name(), Stats.rate(r.rate()), r.seconds(), r.serviceCpu() / r.seconds(),
+                r.serviceMicrosPerRecord(), r.redisCpu() / r.seconds(), r.redisMicrosPerRecord(),
+                r.cluster() ? "; keys per master " + shares(r.keysPerMaster()) : "");
+        return r;
+    }
+
+    /** "7001: 60 (38 %), 7002: ...": each master's keys of the run and their share. */
+    private static String shares(Map<Integer, Integer> keysPerMaster) {
+        if (keysPerMaster.isEmpty()) {
+            return "";
+        }
+        double all = keysPerMaster.values().stream().mapToInt(Integer::intValue).sum();
+        return keysPerMaster.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue() + " ("
+                + Stats.fmt("%.0f", 100 * e.getValue() / all) + " %)").collect(Collectors.joining(", "));
+    }
+
+    private String topic(String name, int partitions) throws Exception {
         String t = o.runId() + "-" + name;
-        admin.createTopics(List.of(new NewTopic(t, PARTITIONS, (short) 1))).all().get();
+        admin.createTopics(List.of(new NewTopic(t, partitions, (short) 1))).all().get();
         topics.add(t);
         return t;
     }
 
-    private long endOffsets(String topic) throws Exception {
+    private long endOffsets(String topic, int partitions) throws Exception {
         Map<TopicPartition, OffsetSpec> req = new HashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
+        for (int p = 0; p < partitions; p++) {
             req.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         return admin.listOffsets(req).all().get().values().stream().mapToLong(i -> i.offset()).sum();

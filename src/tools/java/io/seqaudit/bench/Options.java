@@ -1,7 +1,9 @@
 package io.seqaudit.bench;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -11,7 +13,8 @@ import java.util.Set;
  */
 record Options(long records, int keys, int valueBytes, int rounds, long stampRecords, int gaps, int fillThreads,
         String bootstrap, String redisHost, int redisPort, Path jar, String kafkaClasspath, Path logDir, Path doc,
-        String runId, String command, boolean keepTopics, String idleAfter) {
+        String runId, String command, boolean keepTopics, String idleAfter, boolean scaleOutOnly, boolean noScaleOut,
+        List<Integer> clusterPorts) {
 
     static final String USAGE = """
             bench.sh [--flag value ...]   (sizes default to the full benchmark)
@@ -26,8 +29,13 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
               --idle-after D      the audited service's seqaudit.state.idle-after (default 2s, so that the
                                   bytes per idle stream can be measured; the service's own default is 10m,
                                   with which streams are not compacted between their records while audited)
+              --scale-out-only    run only the scale-out step (1 or 2 auditors, single Redis or the Redis Cluster)
+              --no-scale-out      skip the scale-out step
               --doc PATH          markdown file whose results section is rewritten (default docs/benchmarks.md;
                                   "none" to skip)""";
+
+    /** Flags without a value. */
+    private static final Set<String> FLAGS = Set.of("keep-topics", "scale-out-only", "no-scale-out", "help");
 
     private static final Set<String> SIZES = Set.of("records", "keys", "value-bytes", "rounds", "stamp-records",
             "gaps", "fill-threads");
@@ -40,7 +48,7 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
                 throw new IllegalArgumentException("unexpected argument " + a + "\n" + USAGE);
             }
             String name = a.substring(2);
-            if (name.equals("keep-topics") || name.equals("help")) {
+            if (FLAGS.contains(name)) {
                 m.put(name, "true");
             } else if (i + 1 < args.length) {
                 m.put(name, args[++i]);
@@ -52,8 +60,8 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
             return null;
         }
         for (String k : m.keySet()) {
-            if (!SIZES.contains(k) && !Set.of("keep-topics", "idle-after", "doc", "bootstrap", "redis", "jar", "kafka-classpath",
-                    "log-dir", "run-id", "command").contains(k)) {
+            if (!SIZES.contains(k) && !FLAGS.contains(k) && !Set.of("idle-after", "doc", "bootstrap", "redis",
+                    "redis-cluster-ports", "jar", "kafka-classpath", "log-dir", "run-id", "command").contains(k)) {
                 throw new IllegalArgumentException("unknown flag --" + k + "\n" + USAGE);
             }
         }
@@ -67,7 +75,13 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
                 Path.of(m.getOrDefault("doc", "docs/benchmarks.md")),
                 m.getOrDefault("run-id", "bench-" + System.currentTimeMillis()),
                 m.getOrDefault("command", "bash deploy/local/bench.sh"), m.containsKey("keep-topics"),
-                m.getOrDefault("idle-after", "2s"));
+                m.getOrDefault("idle-after", "2s"), m.containsKey("scale-out-only"), m.containsKey("no-scale-out"),
+                // bench.sh passes SEQAUDIT_REDIS_CLUSTER_PORTS, the ports redis-cluster.sh starts the cluster on
+                Arrays.stream(m.getOrDefault("redis-cluster-ports", "7001 7002 7003").trim().split("[\\s,]+"))
+                        .map(Integer::valueOf).toList());
+        if (o.scaleOutOnly() && o.noScaleOut()) {
+            throw new IllegalArgumentException("--scale-out-only and --no-scale-out exclude each other");
+        }
         if (o.records() < o.keys()) {
             throw new IllegalArgumentException("--records must be at least --keys (every key gets a record)");
         }
@@ -77,7 +91,7 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
     /** Whether every size is the default one, i.e. this is the benchmark and not a development run. */
     boolean fullSize() {
         return records == 2_000_000 && keys == 100_000 && valueBytes == 200 && rounds >= 3
-                && idleAfter.equals("2s")
+                && idleAfter.equals("2s") && !scaleOutOnly
                 && stampRecords == 1_000_000 && gaps >= 100;
     }
 

@@ -22,6 +22,8 @@ final class Report {
 
     private final List<Row> rows = new ArrayList<>();
     private final List<String> details = new ArrayList<>();
+    /** Tables printed after the console summary, already aligned. */
+    private final List<String> consoleTables = new ArrayList<>();
 
     /** A summary row; {@code met} null for a figure without target. */
     void row(String figure, String measured, String target, Boolean met) {
@@ -33,6 +35,40 @@ final class Report {
         details.add(markdownLine);
     }
 
+    /**
+     * A table of its own in both outputs: markdown in the details, and aligned text after the console summary
+     * (a table whose rows are configurations rather than figures with targets).
+     */
+    void table(String caption, List<String> head, List<List<String>> rows) {
+        detail(caption + "\n");
+        detail("| " + String.join(" | ", head) + " |");
+        detail("|" + "---|".repeat(head.size()));
+        rows.forEach(r -> detail("| " + String.join(" | ", r) + " |"));
+        detail("");
+        int[] w = new int[head.size()];
+        for (List<String> r : concat(head, rows)) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = Math.max(w[i], r.get(i).length());
+            }
+        }
+        StringBuilder b = new StringBuilder("\n").append(caption).append('\n');
+        for (List<String> r : concat(head, rows)) {
+            for (int i = 0; i < w.length; i++) {
+                b.append(String.format("%-" + w[i] + "s  ", r.get(i)));
+            }
+            b.setLength(b.length() - 2);
+            b.append('\n');
+        }
+        consoleTables.add(b.toString());
+    }
+
+    private static List<List<String>> concat(List<String> head, List<List<String>> rows) {
+        List<List<String>> all = new ArrayList<>(rows.size() + 1);
+        all.add(head);
+        all.addAll(rows);
+        return all;
+    }
+
     String console() {
         int w = rows.stream().mapToInt(r -> r.figure.length()).max().orElse(10);
         int m = rows.stream().mapToInt(r -> r.measured.length()).max().orElse(10);
@@ -42,6 +78,7 @@ final class Report {
         for (Row r : rows) {
             b.append(String.format(fmt, r.figure, r.measured, r.target, verdict(r.met)));
         }
+        consoleTables.forEach(b::append);
         return b.toString();
     }
 

@@ -34,10 +34,10 @@ final class Service implements AutoCloseable {
     private final Process process;
     private final Options o;
 
-    private Service(Options o, String topic, String name, Map<String, String> extraEnv) {
+    private Service(Options o, String topic, String name, String prefix, Map<String, String> extraEnv) {
         this.o = o;
         this.topic = topic;
-        this.prefix = "seqaudit-" + o.runId() + "-" + name;
+        this.prefix = prefix;
         int port = freePort();
         this.api = "http://127.0.0.1:" + port;
         this.log = o.logDir().resolve(o.runId() + "-" + name + ".log");
@@ -77,7 +77,15 @@ final class Service implements AutoCloseable {
 
     /** Starts the service and waits until its readiness check answers 200 (at most 90 s). */
     static Service start(Options o, String topic, String name, Map<String, String> extraEnv) {
-        Service s = new Service(o, topic, name, extraEnv);
+        return start(o, topic, name, prefix(o, name), extraEnv);
+    }
+
+    /**
+     * Starts a service with a given state prefix, which is also its consumer group: services started with one
+     * prefix share the topic's partitions and its state (see {@link #prefix(Options, String)}).
+     */
+    static Service start(Options o, String topic, String name, String prefix, Map<String, String> extraEnv) {
+        Service s = new Service(o, topic, name, prefix, extraEnv);
         try {
             long deadline = System.currentTimeMillis() + 90_000;
             while (!s.ready()) {
@@ -110,6 +118,11 @@ final class Service implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** The Redis prefix of this run for a name, {@code seqaudit-<run id>-<name>}: what the clean-ups match. */
+    static String prefix(Options o, String name) {
+        return "seqaudit-" + o.runId() + "-" + name;
     }
 
     boolean alive() {
