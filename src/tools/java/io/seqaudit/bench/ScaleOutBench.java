@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -93,10 +95,11 @@ final class ScaleOutBench {
      * about when the first does (a later join moves partitions inside the measured window).
      */
     private List<Service> startAll(String name, String prefix, int auditors, Map<String, String> env) {
+        ExecutorService pool = Executors.newFixedThreadPool(auditors); // one thread each: they wait side by side
         List<CompletableFuture<Service>> starting = new ArrayList<>();
         for (int i = 0; i < auditors; i++) {
             String member = auditors == 1 ? name : name + "-" + (char) ('a' + i);
-            starting.add(CompletableFuture.supplyAsync(() -> Service.start(o, topic, member, prefix, env)));
+            starting.add(CompletableFuture.supplyAsync(() -> Service.start(o, topic, member, prefix, env), pool));
         }
         List<Service> started = new ArrayList<>();
         RuntimeException failure = null;
@@ -107,6 +110,7 @@ final class ScaleOutBench {
                 failure = e;
             }
         }
+        pool.shutdown();
         if (failure != null) {
             started.forEach(Service::close);
             throw failure;
