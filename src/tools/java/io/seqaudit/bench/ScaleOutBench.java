@@ -83,6 +83,8 @@ final class ScaleOutBench {
                 checkTotals(redis, prefix);
                 return r;
             } finally {
+                // All stopped before any deletes the shared prefix: one still running would find its state gone.
+                services.forEach(Service::stop);
                 services.forEach(Service::close);
                 // Service.close deletes keys on the single Redis only; the cluster's are deleted here.
                 redis.deleteMatching(prefix + ":*");

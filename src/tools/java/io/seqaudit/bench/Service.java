@@ -154,6 +154,11 @@ final class Service implements AutoCloseable {
         }
     }
 
+    /** Stops the JVM and keeps its Redis keys (services sharing a prefix: stop all, then close). */
+    void stop() {
+        Children.stop(process);
+    }
+
     /** Stops the JVM, then deletes every Redis key under its prefix. */
     @Override
     public void close() {
