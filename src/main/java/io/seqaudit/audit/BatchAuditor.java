@@ -292,20 +292,46 @@ final class BatchAuditor {
             ranges.merge(c.partition(), new long[] {c.from(), c.to()},
                     (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
         }
+        // Candidates by partition and record key: a batch can open thousands of gaps (a new owner's first read of
+        // streams it has not cached yet), and matching every record read against every candidate was quadratic:
+        // two auditors of one group spent 90 % of their thread here (docs/benchmarks.md, scale-out).
+        Map<Integer, Map<KeyBytes, List<BatchWork.AbortCandidate>>> byKey = new HashMap<>();
+        for (BatchWork.AbortCandidate c : work.abortCandidates) {
+            byKey.computeIfAbsent(c.partition(), p -> new HashMap<>())
+                    .computeIfAbsent(new KeyBytes(c.key()), k -> new ArrayList<>()).add(c);
+        }
         ranges.forEach((p, r) -> {
+            Map<KeyBytes, List<BatchWork.AbortCandidate>> ofPartition = byKey.get(p);
             for (ConsumerRecord<byte[], byte[]> rec : uncommitted.read(
                     new org.apache.kafka.common.TopicPartition(topic, p), r[0], r[1])) {
+                List<BatchWork.AbortCandidate> candidates = ofPartition.get(new KeyBytes(rec.key()));
+                if (candidates == null) {
+                    continue;
+                }
                 Stamp stamp = HeaderParser.parse(rec.headers(), producerNames);
                 if (!stamp.valid()) {
                     continue;
                 }
-                for (BatchWork.AbortCandidate c : work.abortCandidates) {
+                for (BatchWork.AbortCandidate c : candidates) {
                     if (c.holds(rec, stamp) && detector.abort(c.stream().state, stamp.seq())) {
                         work.counts(c.stream().shard).abortedSeqs++;
                     }
                 }
             }
         });
+    }
+
+    /** A record key (null included) as a map key that compares by content. */
+    private record KeyBytes(byte[] key) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof KeyBytes k && java.util.Arrays.equals(key, k.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(key);
+        }
     }
 
     /** Confirms losses whose grace ran out, for open streams homed here and streams this batch touched. */
