@@ -97,18 +97,32 @@ class TransactionsTest {
                     // Aborted before any flush: the records normally fail unsent. If the producer's sender thread
                     // was mid-cycle when the abort began, it sends the batches it holds (a completing transaction
                     // makes them ready): those reach the log as aborted records. So each send's outcome is read,
-                    // and the step is taken again, in a new transaction, until some record did fail unsent.
+                    // and the step is taken again, in a new transaction, until some record did fail unsent (which
+                    // moves every stream to a fresh epoch). An aborted record in the log is closed as aborted only
+                    // once a later seq of its stream and epoch is read; the last ones of the old epoch are its
+                    // unseen end, like the unsent ones. A key's records of one attempt share one batch.
                     p.abortTransaction();
-                    long[] outcome = sentAndUnsent(sends);
-                    for (int attempt = 2; outcome[1] == 0 && attempt <= 5; attempt++) {
-                        inLog += outcome[0];
+                    long[] pending = new long[keys]; // per key: aborted in the log, no later seq read yet
+                    long[][] outcome = sentAndUnsent(sends, keys);
+                    for (int attempt = 1; ; attempt++) {
+                        for (int k = 0; k < keys; k++) {
+                            if (outcome[0][k] > 0) {
+                                inLog += pending[k];
+                                pending[k] = outcome[0][k];
+                            }
+                            unsent += outcome[1][k];
+                        }
+                        if (unsent > 0 || attempt == 5) {
+                            break;
+                        }
                         p.beginTransaction();
                         sends = sendAll(p, t, keys);
                         p.abortTransaction();
-                        outcome = sentAndUnsent(sends);
+                        outcome = sentAndUnsent(sends, keys);
                     }
-                    inLog += outcome[0];
-                    unsent += outcome[1];
+                    if (unsent == 0) {
+                        inLog += java.util.Arrays.stream(pending).sum(); // same epoch: the next transaction follows
+                    }
                 } else {
                     p.flush();
                     p.abortTransaction();
@@ -257,16 +271,19 @@ class TransactionsTest {
         return sends;
     }
 
-    /** Of an aborted transaction's sends: how many reached the log (acknowledged) and how many failed unsent. */
-    private static long[] sentAndUnsent(List<Future<RecordMetadata>> sends) {
-        long[] out = new long[2];
-        for (Future<RecordMetadata> f : sends) {
+    /**
+     * Of an aborted transaction's sends, per key index: [0] how many reached the log (acknowledged), [1] how many
+     * failed unsent. {@link #sendAll} sends key {@code i % keys} as its i-th record.
+     */
+    private static long[][] sentAndUnsent(List<Future<RecordMetadata>> sends, int keys) {
+        long[][] out = new long[2][keys];
+        for (int i = 0; i < sends.size(); i++) {
             try {
-                f.get(30, TimeUnit.SECONDS);
-                out[0]++;
+                sends.get(i).get(30, TimeUnit.SECONDS);
+                out[0][i % keys]++;
             } catch (ExecutionException e) {
                 assertThat(e.getCause()).isInstanceOf(TransactionAbortedException.class);
-                out[1]++;
+                out[1][i % keys]++;
             } catch (InterruptedException | TimeoutException e) {
                 throw new AssertionError("a send of the aborted transaction did not complete", e);
             }
