@@ -2,6 +2,7 @@ package io.seqaudit.audit;
 
 import io.seqaudit.sequence.InvalidReasons;
 import io.seqaudit.stamp.SeqauditHeaders;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -33,13 +34,16 @@ public final class HeaderParser {
         private byte[] lastBytes;
         private String last;
 
-        String of(byte[] v) {
-            if (lastBytes != null && java.util.Arrays.equals(v, lastBytes)) {
+        String of(Header h) {
+            ByteBuffer raw = RawHeaders.value(h);
+            if (lastBytes != null && (raw != null ? RawHeaders.equals(raw, lastBytes)
+                    : java.util.Arrays.equals(h.value(), lastBytes))) {
                 return last;
             }
+            byte[] v = bytes(h); // a copy of its own: nobody else changes it
             String name = producer(v);
             if (name != null) {
-                lastBytes = v; // value() hands out a copy of its own: nobody else changes it
+                lastBytes = v;
                 last = name;
             }
             return name;
@@ -60,20 +64,20 @@ public final class HeaderParser {
         boolean replay = false;
         boolean twice = false;
         for (Header h : headers) {
-            switch (h.key()) {
-                case PRODUCER -> {
+            switch (kind(h)) {
+                case K_PRODUCER -> {
                     twice |= p != null;
                     p = h;
                 }
-                case EPOCH -> {
+                case K_EPOCH -> {
                     twice |= e != null;
                     e = h;
                 }
-                case SEQ -> {
+                case K_SEQ -> {
                     twice |= s != null;
                     s = h;
                 }
-                case SeqauditHeaders.REPLAY -> replay = true;
+                case K_REPLAY -> replay = true;
                 default -> {
                 }
             }
@@ -93,19 +97,87 @@ public final class HeaderParser {
         if (s == null) {
             return Stamp.problem("missing_seq");
         }
-        String producer = names == null ? producer(p.value()) : names.of(p.value());
+        String producer = names == null ? producer(bytes(p)) : names.of(p);
         if (producer == null) {
             return Stamp.problem("bad_producer");
         }
-        long epoch = number(e.value());
+        long epoch = number(e);
         if (epoch < 0) {
             return Stamp.problem("bad_epoch");
         }
-        long seq = number(s.value());
+        long seq = number(s);
         if (seq < 0) {
             return Stamp.problem("bad_seq");
         }
         return new Stamp(producer, epoch, seq, null, replay);
+    }
+
+    private static final int K_OTHER = 0;
+    private static final int K_PRODUCER = 1;
+    private static final int K_EPOCH = 2;
+    private static final int K_SEQ = 3;
+    private static final int K_REPLAY = 4;
+    private static final byte[] PRODUCER_BYTES = PRODUCER.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EPOCH_BYTES = EPOCH.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SEQ_BYTES = SEQ.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REPLAY_BYTES = SeqauditHeaders.REPLAY.getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Which of the contract's headers {@code h} is. From the key's bytes where the consumer left them (the names are
+     * ASCII, so equal bytes are equal names; see {@link RawHeaders}), else from the decoded key.
+     */
+    private static int kind(Header h) {
+        ByteBuffer raw = RawHeaders.key(h);
+        if (raw == null) {
+            return switch (h.key()) {
+                case PRODUCER -> K_PRODUCER;
+                case EPOCH -> K_EPOCH;
+                case SEQ -> K_SEQ;
+                case SeqauditHeaders.REPLAY -> K_REPLAY;
+                default -> K_OTHER;
+            };
+        }
+        // Tell the names apart by length first: most keys of other headers fail there.
+        return RawHeaders.equals(raw, PRODUCER_BYTES) ? K_PRODUCER
+                : RawHeaders.equals(raw, EPOCH_BYTES) ? K_EPOCH
+                : RawHeaders.equals(raw, SEQ_BYTES) ? K_SEQ
+                : RawHeaders.equals(raw, REPLAY_BYTES) ? K_REPLAY : K_OTHER;
+    }
+
+    /** A header's value as an array of its own (null for a null value). */
+    private static byte[] bytes(Header h) {
+        ByteBuffer raw = RawHeaders.value(h);
+        if (raw == null) {
+            return h.value();
+        }
+        byte[] v = new byte[raw.remaining()];
+        raw.get(raw.position(), v);
+        return v;
+    }
+
+    /** {@link #number(byte[])} of a header's value, read in place when the consumer left its bytes there. */
+    private static long number(Header h) {
+        ByteBuffer raw = RawHeaders.value(h);
+        if (raw == null) {
+            return number(h.value());
+        }
+        int from = raw.position();
+        int length = raw.limit() - from;
+        if (length == 0 || length > 19) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < length; i++) {
+            byte b = raw.get(from + i);
+            if (b < '0' || b > '9') {
+                return -1;
+            }
+            n = n * 10 + (b - '0');
+            if (n < 0) {
+                return -1; // overflowed past 2^63-1
+            }
+        }
+        return n;
     }
 
     private static String producer(byte[] v) {

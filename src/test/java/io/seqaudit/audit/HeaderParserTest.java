@@ -2,9 +2,12 @@ package io.seqaudit.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,9 +30,36 @@ class HeaderParserTest {
         }
     }
 
+    /**
+     * Parses the headers as the test built them and as a consumer hands them out (key and value still in the fetch
+     * buffer, read in place by {@link RawHeaders}): both must give the same stamp.
+     */
     private Stamp parse() {
         last = HeaderParser.parse(headers);
+        assertThat(HeaderParser.parse(asFetched(headers))).isEqualTo(last);
         return last;
+    }
+
+    /**
+     * The headers as a consumer builds them from a fetch: {@code RecordHeader(ByteBuffer, ByteBuffer)} over slices of
+     * one buffer, each starting past other bytes (the reader must use the slice's position and limit).
+     */
+    static RecordHeaders asFetched(Iterable<Header> built) {
+        RecordHeaders out = new RecordHeaders();
+        for (Header h : built) {
+            byte[] k = h.key().getBytes(StandardCharsets.UTF_8);
+            ByteBuffer buf = ByteBuffer.allocate(7 + k.length + (h.value() == null ? 0 : h.value().length) + 5);
+            buf.put(new byte[] {9, 9, 9, 9, 9, 9, 9}).put(k);
+            if (h.value() != null) {
+                buf.put(h.value());
+            }
+            buf.put(new byte[] {'1', '2', '3', '4', '5'});
+            ByteBuffer key = buf.duplicate().position(7).limit(7 + k.length);
+            ByteBuffer value = h.value() == null ? null
+                    : buf.duplicate().position(7 + k.length).limit(7 + k.length + h.value().length);
+            out.add(new RecordHeader(key, value));
+        }
+        return out;
     }
 
     private RecordHeaders stamp(byte[] producer, byte[] epoch, byte[] seq) {
@@ -296,6 +326,34 @@ class HeaderParserTest {
         assertThat(parse().problem()).isEqualTo("duplicate_header");
     }
 
+    // ---- headers as a consumer hands them out ----
+
+    @Test
+    void headersOfTheKafkaClientsInUseAreReadWithoutDecodingTheirKeys() {
+        RecordHeaders fetchedHeaders = asFetched(stamp(ascii(VALID_PRODUCER), ascii("3"), ascii("5")));
+
+        assertThat(RawHeaders.fast()).as("RecordHeader's keyBuffer/valueBuffer fields are reachable").isTrue();
+        Stamp stamp = HeaderParser.parse(fetchedHeaders, new HeaderParser.ProducerNames());
+
+        assertThat(stamp).isEqualTo(new Stamp(VALID_PRODUCER, 3, 5, null, false));
+        for (Header h : fetchedHeaders) {
+            assertThat(RawHeaders.key(h)).as("key of %s left undecoded", h).isNotNull();
+        }
+    }
+
+    @Test
+    void aHeaderAlreadyDecodedIsReadThroughItsKeyAndValue() {
+        RecordHeaders fetchedHeaders = asFetched(stamp(ascii(VALID_PRODUCER), ascii("3"), ascii("5")));
+        fetchedHeaders.forEach(h -> {
+            h.key();
+            h.value();
+        });
+
+        assertThat(RawHeaders.key(fetchedHeaders.lastHeader(HeaderParser.SEQ))).isNull();
+        assertThat(HeaderParser.parse(fetchedHeaders, new HeaderParser.ProducerNames()))
+                .isEqualTo(new Stamp(VALID_PRODUCER, 3, 5, null, false));
+    }
+
     // ---- the reason set ----
 
     @Test
@@ -306,16 +364,21 @@ class HeaderParserTest {
     }
     // ---- producer names reused across records ----
 
-    private static Stamp parseWith(HeaderParser.ProducerNames names, byte[] producer) {
+    /** Whether {@link #parseWith} hands the headers over as a consumer does (see {@link #asFetched}). */
+    private boolean fetched;
+
+    private Stamp parseWith(HeaderParser.ProducerNames names, byte[] producer) {
         RecordHeaders h = new RecordHeaders();
         h.add(HeaderParser.PRODUCER, producer);
         h.add(HeaderParser.EPOCH, ascii("3"));
         h.add(HeaderParser.SEQ, ascii("5"));
-        return HeaderParser.parse(h, names);
+        return HeaderParser.parse(fetched ? asFetched(h) : h, names);
     }
 
-    @Test
-    void recordsOfTheSameProducerShareOneNameAndEveryProducerKeepsItsOwn() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void recordsOfTheSameProducerShareOneNameAndEveryProducerKeepsItsOwn(boolean asFetched) {
+        fetched = asFetched;
         HeaderParser.ProducerNames names = new HeaderParser.ProducerNames();
 
         Stamp first = parseWith(names, ascii(VALID_PRODUCER));
@@ -328,8 +391,10 @@ class HeaderParserTest {
         assertThat(back.producer()).isEqualTo(VALID_PRODUCER);
     }
 
-    @Test
-    void aMalformedProducerIsRefusedAlsoRightAfterAValidOne() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aMalformedProducerIsRefusedAlsoRightAfterAValidOne(boolean asFetched) {
+        fetched = asFetched;
         HeaderParser.ProducerNames names = new HeaderParser.ProducerNames();
         parseWith(names, ascii(VALID_PRODUCER));
 
