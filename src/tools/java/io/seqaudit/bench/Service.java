@@ -30,6 +30,8 @@ final class Service implements AutoCloseable {
     final String api;
     /** A bearer token (role viewer) for the API, made for this service; its file holds only the hash. */
     final String token;
+    /** A bearer token of role operator (the re-audit), made as {@link #token}. */
+    private final String operatorToken;
     final Path log;
     private final Process process;
     private final Options o;
@@ -41,12 +43,12 @@ final class Service implements AutoCloseable {
         int port = freePort();
         this.api = "http://127.0.0.1:" + port;
         this.log = o.logDir().resolve(o.runId() + "-" + name + ".log");
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        this.token = HexFormat.of().formatHex(random);
+        this.token = randomToken();
+        this.operatorToken = randomToken();
         Path tokens = o.logDir().resolve(o.runId() + "-" + name + ".tokens");
         try {
-            Files.writeString(tokens, "viewer:" + TokenFile.hash(token) + ":bench\n");
+            Files.writeString(tokens, "viewer:" + TokenFile.hash(token) + ":bench\noperator:"
+                    + TokenFile.hash(operatorToken) + ":bench-operator\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -165,6 +167,23 @@ final class Service implements AutoCloseable {
         Children.stop(process);
         try (Resp redis = new Resp(o.redisHost(), o.redisPort())) {
             redis.deleteMatching(keyPattern());
+        }
+    }
+
+    private static String randomToken() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
+    /** Re-audits the topic ({@code POST /api/v1/topics/{topic}/reaudit}, role operator): 202 or it throws. */
+    void reaudit() throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(java.net.URI.create(api + "/api/v1/topics/" + topic + "/reaudit"))
+                .header("Authorization", "Bearer " + operatorToken).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202) {
+            throw new IllegalStateException("re-audit of " + topic + " answered " + r.statusCode() + ": " + r.body());
         }
     }
 
