@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -34,10 +35,17 @@ final class Preparer implements AutoCloseable {
     }
 
     private final ExecutorService executor;
+    private final Function<Job, TopicAuditor.Prepared> prepare;
     /** The jobs submitted and not joined yet; consumer thread only. */
     private Future<List<Done>> running;
 
     Preparer(String threadName) {
+        this(threadName, j -> j.auditor().prepare(j.batch(), j.caughtUp(), j.positions(), j.now()));
+    }
+
+    /** @param prepare audits one job (tests give their own) */
+    Preparer(String threadName, Function<Job, TopicAuditor.Prepared> prepare) {
+        this.prepare = prepare;
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
@@ -56,7 +64,7 @@ final class Preparer implements AutoCloseable {
         running = executor.submit(() -> {
             List<Done> out = new ArrayList<>(jobs.size());
             for (Job j : jobs) {
-                out.add(new Done(j, j.auditor().prepare(j.batch(), j.caughtUp(), j.positions(), j.now())));
+                out.add(new Done(j, prepare.apply(j)));
             }
             return out;
         });
