@@ -155,29 +155,14 @@ public final class HeaderParser {
         return v;
     }
 
-    /** {@link #number(byte[])} of a header's value, read in place when the consumer left its bytes there. */
+    /** {@link #number(ByteBuffer)} of a header's value, read in place when the consumer left its bytes there. */
     private static long number(Header h) {
         ByteBuffer raw = RawHeaders.value(h);
-        if (raw == null) {
-            return number(h.value());
+        if (raw != null) {
+            return number(raw);
         }
-        int from = raw.position();
-        int length = raw.limit() - from;
-        if (length == 0 || length > 19) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 0; i < length; i++) {
-            byte b = raw.get(from + i);
-            if (b < '0' || b > '9') {
-                return -1;
-            }
-            n = n * 10 + (b - '0');
-            if (n < 0) {
-                return -1; // overflowed past 2^63-1
-            }
-        }
-        return n;
+        byte[] v = h.value();
+        return v == null ? -1 : number(ByteBuffer.wrap(v));
     }
 
     private static String producer(byte[] v) {
@@ -192,13 +177,19 @@ public final class HeaderParser {
         return new String(v, StandardCharsets.US_ASCII);
     }
 
-    /** The decimal value, or -1 if it is not a plain decimal in 0..2^63-1. */
-    static long number(byte[] v) {
-        if (v == null || v.length == 0 || v.length > 19) {
+    /**
+     * The decimal value of the bytes from {@code raw}'s position to its limit (read with absolute gets), or -1 if
+     * they are not a plain decimal in 0..2^63-1.
+     */
+    static long number(ByteBuffer raw) {
+        int from = raw.position();
+        int length = raw.limit() - from;
+        if (length == 0 || length > 19) {
             return -1;
         }
         long n = 0;
-        for (byte b : v) {
+        for (int i = 0; i < length; i++) {
+            byte b = raw.get(from + i);
             if (b < '0' || b > '9') {
                 return -1;
             }
