@@ -25,8 +25,8 @@ import org.jboss.logging.Logger;
 /**
  * The consumer thread's loop: poll, audit each topic's records in one checkpoint, tick the progress clocks.
  * Runs on its own thread, the only one that touches the consumer. The {@link TopicAuditor}s are its too, except
- * while it polls: a poll's batches are audited by the {@link Preparer}'s thread during the next poll, then taken
- * back, confirmed and sent.
+ * while it polls after a full poll (a backlog): that poll's batches are audited by the {@link Preparer}'s thread
+ * during the next poll, then taken back, confirmed and sent.
  *
  * <p>Failure handling: when Redis or Kafka fails, the loop logs and counts it, puts every assigned partition
  * back to the offset stored in Redis, pauses them for a back-off that doubles up to 30 s, and retries; it keeps
@@ -56,6 +56,8 @@ final class AuditLoop implements Runnable {
     private final Reachability reachability;
     private final Duration tick;
     private final long baseBackoffMs;
+    /** seqaudit.audit.max-poll-records: a poll that returns as many has a backlog behind it. */
+    private final int maxPollRecords;
     private final Assignments assignments;
     /** Partitions assigned but not yet positioned from Redis (shared with {@link Assignments}). */
     private final Set<TopicPartition> unpositioned;
@@ -81,7 +83,8 @@ final class AuditLoop implements Runnable {
             EndOffsets endOffsets,
             LogPolicies policies, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
-            Reachability reachability, Duration tick, Duration backoff, boolean startLatest) {
+            Reachability reachability, Duration tick, Duration backoff, boolean startLatest, int maxPollRecords) {
+        this.maxPollRecords = maxPollRecords;
         this.reachability = reachability;
         this.settings = settings;
         this.settingsCheck = settingsCheck;
@@ -146,26 +149,15 @@ final class AuditLoop implements Runnable {
             consumer.poll(Duration.ofMillis(Math.min(retryAt - now, tick.toMillis())));
             return;
         }
-        // The poll overlaps the audit of the previous one (on the preparer's thread); nothing else here touches an
-        // auditor until that is joined (the rebalance callbacks join it first: see Assignments).
-        ConsumerRecords<byte[], byte[]> records;
-        try {
-            records = consumer.poll(tick);
-        } catch (InvalidOffsetException e) {
-            finishPrepared(new HashMap<>(), System.currentTimeMillis());
-            assignments.invalidOffsets(e);
-            return;
-        }
-        now = System.currentTimeMillis();
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-        Set<String> voided = finishPrepared(done, now);
-        gaugesDue(now);
         if (!unpositioned.isEmpty()) {
+            // Positioning reads and resets auditors: take them back first (after a failure nothing is out).
+            finishPrepared(done, now);
             assignments.position(new ArrayList<>(unpositioned));
         }
         // Partitions of a topic whose state is lost stay paused until it is re-audited; those of a topic whose
         // cleanup policy is not known yet, until it is (a compacted topic audited as plain would report losses).
-        // Applies from the next poll on; what this poll read of a halted topic is not audited (its state changed).
+        // Reads only what the consumer thread alone changes (identities, policies): safe while the preparer runs.
         consumer.resume(consumer.paused().stream().filter(tp -> !assignments.halted(tp.topic())
                 && policies.get(tp.topic()) != null && !unpositioned.contains(tp)).toList());
         List<TopicPartition> policyUnknown = consumer.assignment().stream()
@@ -173,6 +165,20 @@ final class AuditLoop implements Runnable {
         if (!policyUnknown.isEmpty()) {
             consumer.pause(policyUnknown);
         }
+        // The poll overlaps the audit of the previous one when that was a full poll (on the preparer's thread);
+        // nothing else here touches an auditor until it is taken back (the rebalance callbacks take it back first,
+        // see Assignments). Positions restored above are validated by this poll: a truncated log is found here.
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = consumer.poll(tick);
+        } catch (InvalidOffsetException e) {
+            finishPrepared(done, System.currentTimeMillis());
+            assignments.invalidOffsets(e);
+            return;
+        }
+        now = System.currentTimeMillis();
+        Set<String> voided = finishPrepared(done, now);
+        gaugesDue(now);
         if (beacons != null) {
             beacons.poll(now);
         }
@@ -184,6 +190,8 @@ final class AuditLoop implements Runnable {
         for (TopicPartition tp : records.partitions()) {
             byTopic.computeIfAbsent(tp.topic(), t -> new HashMap<>()).put(tp.partition(), records.records(tp));
         }
+        // The poll was full: records wait behind it, and the next poll returns at once.
+        boolean full = records.count() >= maxPollRecords;
         List<Preparer.Job> jobs = new ArrayList<>();
         for (TopicAuditor auditor : auditors.values()) {
             Map<Integer, List<ConsumerRecord<byte[], byte[]>>> batch = byTopic.getOrDefault(auditor.topic(), Map.of());
@@ -201,19 +209,31 @@ final class AuditLoop implements Runnable {
             Map<Integer, Long> upTo = isTick ? caughtUp(auditor) : Map.of();
             Map<Integer, List<Beacon>> ready = readyBeacons(auditor, upTo);
             // A batch with beacons is audited and sent on its own: the beacons are forgotten only once it applied.
-            if (auditor.pipelined(now) && ready.isEmpty()) {
-                // Audited on the preparer's thread while the next poll runs, on top of the batch in flight; sent once
-                // that one is confirmed (finishPrepared). A refused batch in flight voids it: both are read again.
+            boolean pipelined = auditor.pipelined(now) && ready.isEmpty();
+            if (pipelined && full) {
+                // A backlog: audited on the preparer's thread while the next poll runs, on top of the batch in
+                // flight; sent once that one is confirmed (finishPrepared). A refused batch in flight voids it.
+                // Only when the poll was full: a caught-up auditor would otherwise store each batch one poll late.
                 auditor.offer(Map.of());
                 jobs.add(new Preparer.Job(auditor, batch, upTo, positions(auditor), now));
                 continue;
             }
             auditor.offer(ready);
             TopicAuditor.InFlight previous = inFlight.remove(auditor.topic());
-            TopicAuditor.Result result = previous == null ? TopicAuditor.Result.APPLIED
-                    : auditor.settle(previous, now);
-            if (result == TopicAuditor.Result.APPLIED) {
-                result = auditor.process(batch, upTo, positions(auditor), now);
+            TopicAuditor.Result result;
+            if (pipelined) {
+                // Audit this poll on top of the batch in flight while Redis applies it; then confirm that one before
+                // sending this one. A refused batch in flight voids this one: both are read again.
+                TopicAuditor.Prepared next = auditor.prepare(batch, upTo, positions(auditor), now);
+                result = previous == null ? TopicAuditor.Result.APPLIED : auditor.settle(previous, now);
+                if (result == TopicAuditor.Result.APPLIED) {
+                    inFlight.put(auditor.topic(), auditor.send(next));
+                }
+            } else {
+                result = previous == null ? TopicAuditor.Result.APPLIED : auditor.settle(previous, now);
+                if (result == TopicAuditor.Result.APPLIED) {
+                    result = auditor.process(batch, upTo, positions(auditor), now);
+                }
             }
             auditor.offer(Map.of());
             if (result == TopicAuditor.Result.APPLIED) {

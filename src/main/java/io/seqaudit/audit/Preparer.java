@@ -13,7 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Audits one poll's batches on a thread of its own while the consumer thread polls the next one, so that Kafka's
  * fetching and record parsing (a third of the consumer thread's time at 1,000 keys, docs/benchmarks.md, seventh
- * session) overlaps the audit instead of preceding it.
+ * session) overlaps the audit instead of preceding it. Used for full polls only (a backlog), where the next poll
+ * returns at once: a caught-up auditor audits inline, so that each batch is stored without waiting for a poll.
  *
  * <p>Threads: {@link #submit} and {@link #join} are called by the consumer thread only. Ownership of the auditors
  * is handed over, never shared: between {@code submit} and {@code join} the preparer thread alone touches the
