@@ -36,19 +36,13 @@ final class Assignments implements ConsumerRebalanceListener {
     private final Map<String, TopicAuditor> auditors;
     private final AuditMetrics metrics;
     private final boolean startLatest;
-    private final Runnable takeBack;
     /** Partitions assigned but not yet positioned from Redis (Redis failed during the rebalance). */
     private final Set<TopicPartition> unpositioned = new HashSet<>();
     /** Per topic, the batch sent to Redis and not yet confirmed. */
     private final Map<String, TopicAuditor.InFlight> inFlight = new HashMap<>();
 
-    /**
-     * @param takeBack hands the auditors back to the consumer thread (the batches audited during the poll are
-     *        confirmed or voided) before partitions move: called first in every rebalance callback
-     */
     Assignments(KafkaConsumer<byte[], byte[]> consumer, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
-            boolean startLatest, Runnable takeBack) {
-        this.takeBack = takeBack;
+            boolean startLatest) {
         this.consumer = consumer;
         this.auditors = auditors;
         this.metrics = metrics;
@@ -236,7 +230,6 @@ final class Assignments implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        takeBack.run();
         unpositioned.addAll(partitions);
         // The consumer never resets on its own (auto.offset.reset=none), yet asks a position of every assigned
         // partition on each poll: a placeholder start until the real one is read from Redis (paused meanwhile).
@@ -266,7 +259,6 @@ final class Assignments implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        takeBack.run();
         partitions.stream().map(TopicPartition::topic).distinct().forEach(this::settleQuietly);
         Map<String, Set<Integer>> byTopic = new HashMap<>();
         partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new HashSet<>()).add(tp.partition()));

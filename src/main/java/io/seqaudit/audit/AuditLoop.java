@@ -24,9 +24,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The consumer thread's loop: poll, audit each topic's records in one checkpoint, tick the progress clocks.
- * Runs on its own thread, the only one that touches the consumer. The {@link TopicAuditor}s are its too, except
- * while it polls after a full poll (a backlog): that poll's batches are audited by the {@link Preparer}'s thread
- * during the next poll, then taken back, confirmed and sent.
+ * Runs on its own thread, the only one that touches the consumer and the {@link TopicAuditor}s.
  *
  * <p>Failure handling: when Redis or Kafka fails, the loop logs and counts it, puts every assigned partition
  * back to the offset stored in Redis, pauses them for a back-off that doubles up to 30 s, and retries; it keeps
@@ -56,15 +54,11 @@ final class AuditLoop implements Runnable {
     private final Reachability reachability;
     private final Duration tick;
     private final long baseBackoffMs;
-    /** seqaudit.audit.max-poll-records: a poll that returns as many has a backlog behind it. */
-    private final int maxPollRecords;
     private final Assignments assignments;
     /** Partitions assigned but not yet positioned from Redis (shared with {@link Assignments}). */
     private final Set<TopicPartition> unpositioned;
     /** Per topic, the batch sent to Redis and not yet confirmed (shared with {@link Assignments}). */
     private final Map<String, TopicAuditor.InFlight> inFlight;
-    /** Audits each poll while the next one runs (see {@link Preparer} for who owns the auditors when). */
-    private final Preparer preparer = new Preparer("seqaudit-auditor-prepare");
     private volatile boolean running = true;
     private volatile long heartbeat = System.currentTimeMillis();
     private volatile String status = "starting";
@@ -83,13 +77,12 @@ final class AuditLoop implements Runnable {
             EndOffsets endOffsets,
             LogPolicies policies, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
-            Reachability reachability, Duration tick, Duration backoff, boolean startLatest, int maxPollRecords) {
-        this.maxPollRecords = maxPollRecords;
+            Reachability reachability, Duration tick, Duration backoff, boolean startLatest) {
         this.reachability = reachability;
         this.settings = settings;
         this.settingsCheck = settingsCheck;
         this.reader = reader;
-        this.assignments = new Assignments(consumer, auditors, metrics, startLatest, this::takeBackQuietly);
+        this.assignments = new Assignments(consumer, auditors, metrics, startLatest);
         this.unpositioned = assignments.unpositioned();
         this.inFlight = assignments.inFlight();
         this.consumer = consumer;
@@ -126,8 +119,6 @@ final class AuditLoop implements Runnable {
                 }
             }
         } finally {
-            preparer.discard();
-            preparer.close();
             new ArrayList<>(inFlight.keySet()).forEach(assignments::settleQuietly);
             consumer.close(Duration.ofSeconds(5));
             if (beacons != null) {
@@ -144,41 +135,34 @@ final class AuditLoop implements Runnable {
 
     private void step() {
         long now = System.currentTimeMillis();
+        if (now >= nextGauges) {
+            nextGauges = now + GAUGES_MS;
+            gauges();
+        }
         if (now < retryAt) {
-            gaugesDue(now);
             consumer.poll(Duration.ofMillis(Math.min(retryAt - now, tick.toMillis())));
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         if (!unpositioned.isEmpty()) {
-            // Positioning reads and resets auditors: take them back first (after a failure nothing is out).
-            finishPrepared(done, now);
             assignments.position(new ArrayList<>(unpositioned));
         }
         // Partitions of a topic whose state is lost stay paused until it is re-audited; those of a topic whose
         // cleanup policy is not known yet, until it is (a compacted topic audited as plain would report losses).
-        // Reads only what the consumer thread alone changes (identities, policies): safe while the preparer runs.
         consumer.resume(consumer.paused().stream().filter(tp -> !assignments.halted(tp.topic())
-                && policies.get(tp.topic()) != null && !unpositioned.contains(tp)).toList());
+                && policies.get(tp.topic()) != null).toList());
         List<TopicPartition> policyUnknown = consumer.assignment().stream()
                 .filter(tp -> policies.get(tp.topic()) == null).toList();
         if (!policyUnknown.isEmpty()) {
             consumer.pause(policyUnknown);
         }
-        // The poll overlaps the audit of the previous one when that was a full poll (on the preparer's thread);
-        // nothing else here touches an auditor until it is taken back (the rebalance callbacks take it back first,
-        // see Assignments). Positions restored above are validated by this poll: a truncated log is found here.
         ConsumerRecords<byte[], byte[]> records;
         try {
             records = consumer.poll(tick);
         } catch (InvalidOffsetException e) {
-            finishPrepared(done, System.currentTimeMillis());
             assignments.invalidOffsets(e);
             return;
         }
         now = System.currentTimeMillis();
-        Set<String> voided = finishPrepared(done, now);
-        gaugesDue(now);
         if (beacons != null) {
             beacons.poll(now);
         }
@@ -190,15 +174,10 @@ final class AuditLoop implements Runnable {
         for (TopicPartition tp : records.partitions()) {
             byTopic.computeIfAbsent(tp.topic(), t -> new HashMap<>()).put(tp.partition(), records.records(tp));
         }
-        // The poll was full: records wait behind it, and the next poll returns at once.
-        boolean full = records.count() >= maxPollRecords;
-        List<Preparer.Job> jobs = new ArrayList<>();
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         for (TopicAuditor auditor : auditors.values()) {
             Map<Integer, List<ConsumerRecord<byte[], byte[]>>> batch = byTopic.getOrDefault(auditor.topic(), Map.of());
             LogPolicy policy = policies.get(auditor.topic());
-            if (voided.contains(auditor.topic())) {
-                continue; // its previous batch was refused: this poll's records are read again from Redis's offsets
-            }
             if (auditor.partitions().isEmpty() || (batch.isEmpty() && !isTick) || policy == null
                     || auditor.identity().status() != TopicIdentity.Status.OK) {
                 continue;
@@ -208,22 +187,13 @@ final class AuditLoop implements Runnable {
             // follows the records' timestamps.
             Map<Integer, Long> upTo = isTick ? caughtUp(auditor) : Map.of();
             Map<Integer, List<Beacon>> ready = readyBeacons(auditor, upTo);
-            // A batch with beacons is audited and sent on its own: the beacons are forgotten only once it applied.
-            boolean pipelined = auditor.pipelined(now) && ready.isEmpty();
-            if (pipelined && full) {
-                // A backlog: audited on the preparer's thread while the next poll runs, on top of the batch in
-                // flight; sent once that one is confirmed (finishPrepared). A refused batch in flight voids it.
-                // Only when the poll was full: a caught-up auditor would otherwise store each batch one poll late.
-                auditor.offer(Map.of());
-                jobs.add(new Preparer.Job(auditor, batch, upTo, positions(auditor), now));
-                continue;
-            }
             auditor.offer(ready);
             TopicAuditor.InFlight previous = inFlight.remove(auditor.topic());
             TopicAuditor.Result result;
-            if (pipelined) {
-                // Audit this poll on top of the batch in flight while Redis applies it; then confirm that one before
-                // sending this one. A refused batch in flight voids this one: both are read again.
+            // A batch with beacons is sent on its own: the beacons are forgotten only once it applied.
+            if (auditor.pipelined(now) && ready.isEmpty()) {
+                // Audit this poll on top of the previous batch while Redis applies it; then confirm the previous
+                // one before sending this one. A refused previous batch voids this one: both are read again.
                 TopicAuditor.Prepared next = auditor.prepare(batch, upTo, positions(auditor), now);
                 result = previous == null ? TopicAuditor.Result.APPLIED : auditor.settle(previous, now);
                 if (result == TopicAuditor.Result.APPLIED) {
@@ -239,7 +209,12 @@ final class AuditLoop implements Runnable {
             if (result == TopicAuditor.Result.APPLIED) {
                 ready.forEach((p, list) -> beacons.applied(auditor.topic(), p, list));
             }
-            outcome(auditor, batch, result, done);
+            switch (result) {
+                case APPLIED -> batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
+                        committed(auditor, list.get(list.size() - 1))));
+                case RELOAD -> assignments.reload(auditor);
+                case STATE_CHANGED -> assignments.recheck(auditor);
+            }
         }
         if (now >= nextSettingsCheck) {
             nextSettingsCheck = now + settingsCheck.toMillis();
@@ -250,9 +225,6 @@ final class AuditLoop implements Runnable {
             auditors.values().stream().filter(a -> a.identity().status() != TopicIdentity.Status.OK)
                     .forEach(assignments::recheck);
         }
-        // Last: from here until the next poll returns, the submitted auditors are the preparer's.
-        preparer.submit(jobs.stream().filter(j -> j.auditor().identity().status() == TopicIdentity.Status.OK)
-                .toList());
         if (!done.isEmpty()) {
             // Informative only (lag tools read it; Redis holds the truth): a failure is counted and logged once per
             // episode, not an ERROR per commit as the client's default callback would during a broker failover.
@@ -263,66 +235,6 @@ final class AuditLoop implements Runnable {
         }
         backoffMs = baseBackoffMs;
         status = "running";
-    }
-
-    /**
-     * Takes back the batches the preparer audited during the poll: per topic, confirms the batch in flight and then
-     * sends the new one. A refused batch in flight voids it: the topic is re-read from the offsets Redis holds (or
-     * its state checked again), and it is named in the returned set. Called after each poll, and first thing in a
-     * rebalance callback or on an invalid position, before partitions move.
-     *
-     * @param done where the offsets of the batches sent are added, for the informative commit to Kafka
-     */
-    Set<String> finishPrepared(Map<TopicPartition, OffsetAndMetadata> done, long now) {
-        List<Preparer.Done> prepared = preparer.join();
-        Set<String> voided = new HashSet<>();
-        for (Preparer.Done d : prepared) {
-            TopicAuditor auditor = d.job().auditor();
-            TopicAuditor.InFlight previous = inFlight.remove(auditor.topic());
-            TopicAuditor.Result result = previous == null ? TopicAuditor.Result.APPLIED
-                    : auditor.settle(previous, now);
-            if (result == TopicAuditor.Result.APPLIED) {
-                inFlight.put(auditor.topic(), auditor.send(d.prepared()));
-            }
-            outcome(auditor, d.job().batch(), result, done);
-            if (result != TopicAuditor.Result.APPLIED) {
-                voided.add(auditor.topic());
-            }
-        }
-        return voided;
-    }
-
-    /**
-     * {@link #finishPrepared} in a rebalance callback, where a failure must not escape into the consumer: the
-     * partitions are then read again from the offsets Redis holds, as after a failed step.
-     */
-    private void takeBackQuietly() {
-        try {
-            finishPrepared(new HashMap<>(), System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            LOG.warnf("The batches audited during the poll could not be confirmed (%s); every partition is read "
-                    + "again from the offsets Redis holds", e.getMessage());
-            inFlight.clear();
-            unpositioned.addAll(consumer.assignment());
-            consumer.pause(consumer.assignment());
-        }
-    }
-
-    private void outcome(TopicAuditor auditor, Map<Integer, List<ConsumerRecord<byte[], byte[]>>> batch,
-            TopicAuditor.Result result, Map<TopicPartition, OffsetAndMetadata> done) {
-        switch (result) {
-            case APPLIED -> batch.forEach((p, list) -> done.put(new TopicPartition(auditor.topic(), p),
-                    committed(auditor, list.get(list.size() - 1))));
-            case RELOAD -> assignments.reload(auditor);
-            case STATE_CHANGED -> assignments.recheck(auditor);
-        }
-    }
-
-    private void gaugesDue(long now) {
-        if (now >= nextGauges) {
-            nextGauges = now + GAUGES_MS;
-            gauges();
-        }
     }
 
     /**
@@ -494,7 +406,6 @@ final class AuditLoop implements Runnable {
         LOG.warnf(e, "Audit step failed at %s; retrying from the stored offsets in %d ms", stage, backoffMs);
         // Forget whatever was read after the stored offsets (and batches not confirmed): it is read again once
         // the stage is back, from what Redis holds.
-        preparer.discard();
         inFlight.clear();
         unpositioned.addAll(consumer.assignment());
         consumer.pause(consumer.assignment());

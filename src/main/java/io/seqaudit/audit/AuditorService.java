@@ -83,8 +83,7 @@ public class AuditorService {
                 this.auditors) : null;
         loop = new AuditLoop(consumer, beacons, consumerAudit(admin), endOffsets, policies, reader, redisSettings,
                 config.state().settingsCheck(), auditors,
-                metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST,
-                a.maxPollRecords());
+                metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST);
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
         LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());

@@ -17,20 +17,12 @@ public class AuditTestProfile implements QuarkusTestProfile {
     public static final String VOID = "void-" + RUN;
 
     /**
-     * Records per poll in the tests: small, so that the few thousand records of a test fill polls and are audited
-     * the way a backlog is, on the preparer's thread while the next poll runs (see {@code Preparer}), as well as
-     * inline once caught up.
-     */
-    public static final String MAX_POLL_RECORDS = "200";
-
-    /**
      * The settings every audit test profile starts from: the topics, the grace, and a group and Redis prefix of
      * the test's own ({@code name}), against the real broker.
      */
     public static Map<String, String> settings(String name, String topics, String grace) {
         return Map.of("seqaudit.topics", topics, "seqaudit.grace", grace, "seqaudit.audit.group-id", name,
-                "seqaudit.state.prefix", name, "kafka.bootstrap.servers", KafkaSupport.bootstrap(),
-                "seqaudit.audit.max-poll-records", MAX_POLL_RECORDS);
+                "seqaudit.state.prefix", name, "kafka.bootstrap.servers", KafkaSupport.bootstrap());
     }
 
     @Override
@@ -43,7 +35,6 @@ public class AuditTestProfile implements QuarkusTestProfile {
                 // ReplayApiTest sends many bad requests in a row: the rate limit has its own test.
                 "seqaudit.api.replay-rate", "1000",
                 "seqaudit.api.replay-burst", "1000",
-                "seqaudit.audit.max-poll-records", MAX_POLL_RECORDS,
                 "kafka.bootstrap.servers", KafkaSupport.bootstrap());
     }
 
