@@ -38,7 +38,7 @@ public final class Benchmark {
     private Benchmark(Options o, Admin admin) {
         this.o = o;
         this.admin = admin;
-        this.load = new Load(o.bootstrap(), o.keys(), o.valueBytes());
+        this.load = new Load(o.bootstrap(), o.beaconTopic(), o.keys(), o.valueBytes());
     }
 
     public static void main(String[] args) throws Exception {
@@ -66,6 +66,7 @@ public final class Benchmark {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", o.bootstrap()))) {
             Benchmark b = new Benchmark(o, admin);
             try {
+                b.topic("beacons", PARTITIONS); // o.beaconTopic(): see there
                 if (!o.scaleOutOnly()) {
                     b.audit();
                     b.stamping();

@@ -26,11 +26,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class Load {
 
     private final String bootstrap;
+    private final String beaconTopic;
     private final String[] keys;
     private final byte[] value;
 
-    Load(String bootstrap, int keys, int valueBytes) {
+    Load(String bootstrap, String beaconTopic, int keys, int valueBytes) {
         this.bootstrap = bootstrap;
+        this.beaconTopic = beaconTopic;
         this.keys = new String[keys];
         for (int i = 0; i < keys; i++) {
             this.keys[i] = String.format("key-%06d", i);
@@ -56,6 +58,7 @@ final class Load {
         if (producerId != null) {
             p.put(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, SequenceStampingInterceptor.class.getName());
             p.put(SequenceStampingInterceptor.PRODUCER_ID_CONFIG, producerId);
+            p.put("seqaudit.beacon.topic", beaconTopic);
             // Every key keeps its counter: no eviction, so one stream per key.
             p.put(SequenceStampingInterceptor.MAX_KEYS_CONFIG,
                     Integer.toString(Math.max(SequenceStampingInterceptor.DEFAULT_MAX_KEYS, keys.length)));

@@ -114,4 +114,13 @@ record Options(long records, int keys, int valueBytes, int rounds, long stampRec
         }
         return v;
     }
+
+    /**
+     * The run's beacon topic: the fill's producers send their beacons there and the services read them there, so a
+     * run neither reads the beacons of earlier runs nor leaves its own in the default topic that other services
+     * (the demo) read from the start. Created at the start of the run and deleted with its other topics.
+     */
+    String beaconTopic() {
+        return runId() + "-beacons";
+    }
 }

@@ -61,6 +61,7 @@ final class Service implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", o.bootstrap());
         env.put("QUARKUS_REDIS_HOSTS", "redis://" + o.redisHost() + ":" + o.redisPort());
         env.put("SEQAUDIT_API_TOKENS_FILE", tokens.toAbsolutePath().toString());
+        env.put("SEQAUDIT_AUDIT_BEACON_TOPIC", o.beaconTopic());
         env.putAll(extraEnv);
         // The collector the container image runs the service with (src/main/docker/Dockerfile.jvm): the figures are
         // those of the service as deployed. With G1 (java's default here) it audits about a quarter fewer records
