@@ -53,12 +53,7 @@ class AuditorCrashIT {
     private static final int PARTITIONS = 6;
     private static final int PARTS = 4;
     private static final int UNSTAMPED = 25;
-    /**
-     * Wider than the lateness the plan injects under load: a "late within the grace" record is held and re-sent up
-     * to ten send rounds after its successor, and under a loaded CI run those rounds took more than 2 s, so a held
-     * record arrived beyond a 2-s grace and was, rightly, reported lost and then late (lostTotal one above the plan).
-     */
-    private static final Duration GRACE = Duration.ofSeconds(6);
+    private static final Duration GRACE = Duration.ofSeconds(2);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final long t0 = System.currentTimeMillis();

@@ -102,8 +102,7 @@ class RedisClusterAuditIT {
             List<AuditorProcess> running) {
         Map<String, String> env = new HashMap<>();
         env.put("SEQAUDIT_TOPICS", TOPIC);
-        // Wider than the plan's "late within the grace" lateness under a loaded CI run (see AuditorCrashIT.GRACE).
-        env.put("SEQAUDIT_GRACE", "6s");
+        env.put("SEQAUDIT_GRACE", "2s");
         env.put("SEQAUDIT_AUDIT_GROUP_ID", "seqaudit-cluster-" + RUN);
         env.put("SEQAUDIT_STATE_PREFIX", PREFIX);
         env.put("SEQAUDIT_STATE_SHARDS", String.valueOf(SHARDS));
