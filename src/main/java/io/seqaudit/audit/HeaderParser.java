@@ -36,11 +36,10 @@ public final class HeaderParser {
 
         String of(Header h) {
             ByteBuffer raw = RawHeaders.value(h);
-            if (lastBytes != null && (raw != null ? RawHeaders.equals(raw, lastBytes)
-                    : java.util.Arrays.equals(h.value(), lastBytes))) {
+            if (lastBytes != null && raw != null && RawHeaders.equals(raw, lastBytes)) {
                 return last;
             }
-            byte[] v = bytes(h); // a copy of its own: nobody else changes it
+            byte[] v = bytes(raw); // a copy of its own: nobody else changes it
             String name = producer(v);
             if (name != null) {
                 lastBytes = v;
@@ -97,7 +96,7 @@ public final class HeaderParser {
         if (s == null) {
             return Stamp.problem("missing_seq");
         }
-        String producer = names == null ? producer(bytes(p)) : names.of(p);
+        String producer = names == null ? producer(bytes(RawHeaders.value(p))) : names.of(p);
         if (producer == null) {
             return Stamp.problem("bad_producer");
         }
@@ -144,25 +143,20 @@ public final class HeaderParser {
                 : RawHeaders.equals(raw, REPLAY_BYTES) ? K_REPLAY : K_OTHER;
     }
 
-    /** A header's value as an array of its own (null for a null value). */
-    private static byte[] bytes(Header h) {
-        ByteBuffer raw = RawHeaders.value(h);
+    /** The bytes from {@code raw}'s position to its limit as an array of its own (null for null). */
+    private static byte[] bytes(ByteBuffer raw) {
         if (raw == null) {
-            return h.value();
+            return null;
         }
         byte[] v = new byte[raw.remaining()];
         raw.get(raw.position(), v);
         return v;
     }
 
-    /** {@link #number(ByteBuffer)} of a header's value, read in place when the consumer left its bytes there. */
+    /** {@link #number(ByteBuffer)} of a header's value (-1 for a null value). */
     private static long number(Header h) {
         ByteBuffer raw = RawHeaders.value(h);
-        if (raw != null) {
-            return number(raw);
-        }
-        byte[] v = h.value();
-        return v == null ? -1 : number(ByteBuffer.wrap(v));
+        return raw == null ? -1 : number(raw);
     }
 
     private static String producer(byte[] v) {

@@ -16,9 +16,10 @@ import org.jboss.logging.Logger;
  * copies the value. The auditor only needs to know which of four names a key is and to read three short values;
  * decoding every key of every record was a quarter of the auditor thread at 1,000 keys (docs/benchmarks.md,
  * seventh session). No public API hands out those bytes. Where the fields are not there (another kafka-clients, a
- * header already decoded, another {@link Header} implementation) the accessors answer null and the caller uses
- * {@code key()} and {@code value()}: slower, the same answer. {@code RawHeadersTest} fails if the fast path is off
- * with the kafka-clients this build uses, so an upgrade that renames the fields is noticed, not just slower.
+ * header already decoded, another {@link Header} implementation) {@link #key} answers null, so the caller uses
+ * {@code key()}, and {@link #value} wraps {@code value()}: slower, the same answer. {@code HeaderParserTest} fails
+ * if the fast path is off with the kafka-clients this build uses, so an upgrade that renames the fields is noticed,
+ * not just slower.
  *
  * <p>Stateless; called on the consumer thread that owns the record. Never changes a header.
  */
@@ -60,9 +61,17 @@ final class RawHeaders {
         return KEY != null && h instanceof RecordHeader ? (ByteBuffer) KEY.get((RecordHeader) h) : null;
     }
 
-    /** The value's bytes as {@link #key}, or null when only {@link Header#value()} can tell (also a null value). */
+    /**
+     * The value's bytes as {@link #key}: in place where the consumer left them, else wrapped from
+     * {@link Header#value()}; null for a null value.
+     */
     static ByteBuffer value(Header h) {
-        return VALUE != null && h instanceof RecordHeader ? (ByteBuffer) VALUE.get((RecordHeader) h) : null;
+        ByteBuffer raw = VALUE != null && h instanceof RecordHeader ? (ByteBuffer) VALUE.get((RecordHeader) h) : null;
+        if (raw != null) {
+            return raw;
+        }
+        byte[] v = h.value();
+        return v == null ? null : ByteBuffer.wrap(v);
     }
 
     /** Whether the bytes from {@code b}'s position to its limit are exactly {@code ascii}. */
