@@ -226,7 +226,10 @@ class ProcessingReceiptsTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
         await().atMost(Duration.ofSeconds(30)).until(() -> receipts.getSendFailures() >= 2);
         assertThat(receipts.getSent()).isZero();
-        assertThat(receipts.getPending()).isBetween(1L, 5L);
+        // Bounded, and not all dropped. Awaited: while an attempt is in flight its ranges are out of the batcher (0
+        // pending) and go back when it fails, so a single read can fall in that window.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .untilAsserted(() -> assertThat(receipts.getPending()).isBetween(1L, 5L));
         assertThat(receipts.getDropped()).isGreaterThanOrEqualTo(16);
         receipts.close();
         // Every offset reported is either dropped by the bound or left unsent at close: all are counted.
