@@ -53,6 +53,7 @@ public class AuditReader {
         long suspected = 0;
         long lost = 0;
         long lostTotal = 0;
+        long lostFilled = 0;
         Map<String, Long> lostByStage = zeroStages();
         long aborted = 0;
         long streams = 0;
@@ -63,12 +64,13 @@ public class AuditReader {
             suspected += t.suspected();
             lost += t.lost();
             lostTotal += t.lostTotal();
+            lostFilled += t.lostFilled();
             t.lostByStage().forEach((k, v) -> lostByStage.merge(k, v, Long::sum));
             aborted += t.aborted();
             streams += t.streams();
         }
-        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, lostByStage, aborted, streams,
-                topics);
+        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, lostFilled, lostByStage, aborted,
+                streams, topics);
     }
 
     private SummaryView topicSummary(String topic) {
@@ -98,7 +100,8 @@ public class AuditReader {
                 .mapToLong(p -> p.ledger().lostCount()).sum());
         return new SummaryView(records, invalid, uncovered,
                 totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L),
-                totals.getOrDefault(TotalField.Fixed.MISSING_LOST, 0L), lostTotal, lostByStage,
+                totals.getOrDefault(TotalField.Fixed.MISSING_LOST, 0L), lostTotal,
+                totals.getOrDefault(TotalField.Fixed.LOST_FILLED, 0L), lostByStage,
                 totals.getOrDefault(TotalField.Fixed.ABORTED_TOTAL, 0L),
                 totals.getOrDefault(TotalField.Fixed.STREAMS, 0L), null);
     }

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param suspected seqs suspected missing now
  * @param lost seqs lost now
  * @param lostTotal seqs ever confirmed lost
+ * @param lostFilled of those, seqs whose own record arrived after all, later than the grace (counted {@code late});
+ *        replayed ones are not in it
  * @param lostByStage the same, by the stage their gap had when it turned lost: {@code producer}, {@code broker},
  *        {@code unknown} (no beacon covered them then); and {@code consumer}: records the audited application
  *        groups committed and never processed (not seqs: not part of {@code lostTotal})
@@ -20,5 +22,5 @@ import java.util.Map;
  */
 public record SummaryView(Map<String, Long> records, Map<String, Long> invalid, Map<String, Long> uncovered,
         long suspected, long lost,
-        long lostTotal, Map<String, Long> lostByStage, long aborted, long streams, Map<String, SummaryView> topics) {
+        long lostTotal, long lostFilled, Map<String, Long> lostByStage, long aborted, long streams, Map<String, SummaryView> topics) {
 }

@@ -75,7 +75,6 @@ final class AuditedTopic {
     Map<Integer, Long> assign(Set<Integer> partitions, int partitionCount) {
         this.partitionCount = partitionCount;
         books.clear();
-        Map<Integer, Long> progress = new HashMap<>();
         Map<Integer, Long> coverageStarts = new HashMap<>();
         Map<Integer, Map<Integer, Long>> offsets = new HashMap<>();
         Map<Integer, Long> epochs = new HashMap<>();
@@ -83,9 +82,9 @@ final class AuditedTopic {
             new SortedIndex(store).complete(shard.gaps(), shard.gapIndex()); // gaps stored before the index existed
             offsets.put(shard.shard(), store.partitionValues(shard.offsets()));
             store.partitionValues(shard.coverageStarts()).forEach(coverageStarts::putIfAbsent);
-            store.partitionValues(shard.progress()).forEach((p, v) -> progress.merge(p, v, Math::max));
             store.partitionValues(shard.leaderEpochs()).forEach((p, v) -> epochs.merge(p, v, Math::max));
         }
+        Map<Integer, Long> progress = store.progress(layout);
         topicProgress = progress;
         joinedLate = coverageStarts.values().stream().anyMatch(c -> c > 0);
         retentionMarks.clear();

@@ -32,6 +32,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class BatchAuditor {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BatchAuditor.class);
+
     /** Outcomes by which a record made its seq present: what a truncation of the record makes missing again. */
     private static final Set<Outcome> PRESENT = java.util.EnumSet.of(Outcome.IN_ORDER, Outcome.OUT_OF_ORDER,
             Outcome.LATE, Outcome.JOINED_LATE, Outcome.REPLAYED);
@@ -222,6 +224,14 @@ final class BatchAuditor {
             mayBeAborted(t, rec, stamp, book, previous, outOfOrder.opened(), work);
         } else if (v instanceof Verdict.Resumed resumed) {
             work.counts(shard).uncovered(state.uncoveredReason(), resumed.skipped().size());
+        } else if (v instanceof Verdict.Late late && late.filled() != null && late.filled().isLost()) {
+            // Not a wrong finding: the record came later than the grace, so the seq was rightly reported lost. Counted
+            // (lost_filled), so that lost_total reconciles with the seqs lost now.
+            work.counts(shard).lostFilled++;
+            LOG.debugf("Seq %d of a stream of %s (producer %s, epoch %d), confirmed lost at progress %d (gap opened at"
+                    + " %d), arrived at %d/%d with timestamp %d, partition progress %d", stamp.seq(), topic,
+                    stamp.producer(), stamp.epoch(), late.filled().lostAt(), late.filled().openedAt(), rec.partition(),
+                    rec.offset(), rec.timestamp(), progress);
         } else if (v instanceof Verdict.Duplicate duplicate) {
             cps.get(shard).duplicate(DuplicateRecord.of(t.ref, stamp.seq(), at, duplicate.original(), progress)
                     .toJson());

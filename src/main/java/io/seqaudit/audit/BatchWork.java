@@ -92,6 +92,8 @@ final class BatchWork {
         final Map<LossStage, Long> lostSeqs = new EnumMap<>(LossStage.class);
         /** Missing seqs found in aborted transactions, closed. */
         long abortedSeqs;
+        /** Seqs confirmed lost before and filled by a record now (arrived later than the grace). */
+        long lostFilled;
 
         void uncovered(CoverageReason reason, long seqs) {
             uncovered.merge(reason, seqs, Long::sum);
@@ -237,6 +239,7 @@ final class BatchWork {
                 cp.add(TotalField.lost(st), n);
             });
             cp.add(TotalField.Fixed.ABORTED_TOTAL, c.abortedSeqs);
+            cp.add(TotalField.Fixed.LOST_FILLED, c.lostFilled);
         });
     }
 

@@ -7,7 +7,6 @@ import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.TopicKeys;
 import io.seqaudit.state.TopicLayout;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -59,11 +58,7 @@ final class StreamUpkeep {
 
     /** Every partition's progress as stored (the slowest partition bounds streams that span partitions). */
     Map<Integer, Long> topicProgress() {
-        Map<Integer, Long> out = new HashMap<>();
-        for (TopicKeys shard : layout.all()) {
-            store.partitionValues(shard.progress()).forEach((p, v) -> out.merge(p, v, Math::max));
-        }
-        return out;
+        return store.progress(layout);
     }
 
     /**

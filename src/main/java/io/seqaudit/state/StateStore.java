@@ -153,6 +153,23 @@ public class StateStore {
         return out;
     }
 
+    /**
+     * Per partition of a topic, the progress time (epoch ms) that every shard of its state has reached: the slowest
+     * shard's, a shard without one counting as 0. Each shard stores the clock in the same script as the offset it
+     * applied, so after a batch applied in some shards only (a crash between the checkpoints, a refused one), the
+     * shards disagree until the batch is read again. A faster shard's clock would run out the grace of a gap held
+     * in a slower shard before that shard has read the record that fills it: a seq that came within its grace would
+     * be reported lost, then late.
+     */
+    public Map<Integer, Long> progress(TopicLayout layout) {
+        List<Map<Integer, Long>> shards = new ArrayList<>();
+        layout.all().forEach(k -> shards.add(partitionValues(k.progress())));
+        Map<Integer, Long> out = new HashMap<>();
+        shards.forEach(m -> m.keySet().forEach(p -> out.put(p, Long.MAX_VALUE)));
+        out.replaceAll((p, v) -> shards.stream().mapToLong(m -> m.getOrDefault(p, 0L)).min().orElse(0L));
+        return out;
+    }
+
     /** The stored blobs of some streams of one shard (absent ones are left out). */
     public Map<FieldKey, byte[]> streams(TopicKeys shard, List<FieldKey> fields) {
         Map<FieldKey, byte[]> out = new LinkedHashMap<>();

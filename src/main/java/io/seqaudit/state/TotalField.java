@@ -30,6 +30,8 @@ public sealed interface TotalField permits TotalField.Fixed, TotalField.Records,
         MISSING_LOST("missing:lost"),
         /** Seqs ever confirmed lost, of every stage (those later filled included). */
         LOST_TOTAL("lost_total"),
+        /** Seqs confirmed lost whose record arrived after all (later than the grace): part of {@link #LOST_TOTAL}. */
+        LOST_FILLED("lost_filled"),
         /** Seqs found to be records of aborted transactions. */
         ABORTED_TOTAL("aborted_total"),
         /** Recent positions a stream forgot (the duplicate check's window was full). */

@@ -69,6 +69,7 @@ class AuditEndToEndTest {
         assertThat(summary.getLong("records.late")).isGreaterThanOrEqualTo(keyedWithin + beyond.size());
         assertThat(summary.getLong("lost")).isEqualTo(lost.size());
         assertThat(summary.getLong("lostTotal")).isEqualTo(lost.size() + beyond.size());
+        assertThat(summary.getLong("lostFilled")).as("lost, then arrived").isEqualTo(beyond.size());
         assertThat(summary.getLong("suspected")).isZero();
         assertThat(duplicateSeqs()).isEqualTo(duplicated);
 

@@ -137,6 +137,7 @@ class AuditorCrashIT {
                 assertThat(s.at("/records/invalid").asLong()).isZero();
                 assertThat(s.get("lost").asLong()).isEqualTo(lost.size());
                 assertThat(s.get("lostTotal").asLong()).isEqualTo(lost.size());
+                assertThat(s.get("lostFilled").asLong()).as("lost, then arrived").isZero();
                 assertThat(s.get("suspected").asLong()).isZero();
                 assertThat(s.get("streams").asLong()).isEqualTo(plan.keys() + 1);
                 long counted = 0;

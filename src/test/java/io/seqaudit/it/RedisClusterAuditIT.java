@@ -79,6 +79,7 @@ class RedisClusterAuditIT {
             });
             JsonNode s = Findings.json(b.get("/api/v1/summary"));
             assertThat(s.at("/records/duplicate").asLong()).isEqualTo(duplicated.size());
+            assertThat(s.get("lostFilled").asLong()).as("lost, then arrived").isZero();
             assertThat(s.get("lostTotal").asLong()).isEqualTo(lost.size());
             assertThat(s.get("streams").asLong()).isEqualTo(plan.keys() + 1);
             assertThat(Findings.lostSeqs(b, TOPIC)).isEqualTo(lost);

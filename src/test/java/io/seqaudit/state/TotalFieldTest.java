@@ -28,6 +28,7 @@ class TotalFieldTest {
             Map.entry(TotalField.Fixed.MISSING_SUSPECTED, "missing:suspected"),
             Map.entry(TotalField.Fixed.MISSING_LOST, "missing:lost"),
             Map.entry(TotalField.Fixed.LOST_TOTAL, "lost_total"),
+            Map.entry(TotalField.Fixed.LOST_FILLED, "lost_filled"),
             Map.entry(TotalField.Fixed.ABORTED_TOTAL, "aborted_total"),
             Map.entry(TotalField.Fixed.FORGOTTEN, "forgotten"),
             Map.entry(TotalField.Fixed.TRUNCATIONS, "truncations"),

@@ -122,6 +122,8 @@ public final class DemoReport {
         // Tail losses are lost for good: not part of the late-beyond-grace arithmetic below.
         long everLost = s.path("lostTotal").asLong() - tail.lost().size();
         long late = s.path("records").path("late").asLong();
+        // Lost, then arrived: counted by the service itself, and every other lost seq must still be lost.
+        long filled = s.path("lostFilled").asLong();
         Map<String, String> stages = gapStages("lost");
         Set<String> lost = new TreeSet<>(stages.keySet());
         lost.removeIf(TailTraffic::isTailKey);
@@ -144,8 +146,9 @@ public final class DemoReport {
         rows.add(new Row("  of them with stage producer", tail.lost().size(), tailProducerStage,
                 tailProducerStage == tail.lost().size()));
         rows.add(new Row("duplicates", injectedDup.size(), dupCount, dupCount == injectedDup.size() && dupSetMatches));
-        rows.add(new Row("late, within grace", within, late - (everLost - lostNow), late - (everLost - lostNow) == within));
-        rows.add(new Row("late, beyond grace (lost, then arrived)", beyond, everLost - lostNow, everLost - lostNow == beyond));
+        rows.add(new Row("late, within grace", within, late - filled, late - filled == within));
+        rows.add(new Row("late, beyond grace (lost, then arrived)", beyond, filled,
+                filled == beyond && everLost - lostNow == beyond));
         long unstampedSeen = s.path("records").path("unstamped").asLong();
         long invalidSeen = s.path("records").path("invalid").asLong();
         rows.add(new Row("unstamped", unstamped, unstampedSeen, unstampedSeen == unstamped));

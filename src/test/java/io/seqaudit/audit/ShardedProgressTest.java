@@ -1,0 +1,130 @@
+package io.seqaudit.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.seqaudit.audit.TopicAuditor.Result;
+import io.seqaudit.metrics.AuditMetrics;
+import io.seqaudit.sequence.SequenceDetector;
+import io.seqaudit.state.Checkpoint;
+import io.seqaudit.state.LocalRedis;
+import io.seqaudit.state.StateReader;
+import io.seqaudit.state.StateStore;
+import io.seqaudit.state.StreamRef;
+import io.seqaudit.state.TotalField;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A partition's progress clock is stored in every shard of a topic's state, each with the offset that shard applied.
+ * When a batch applies in some shards only (a crash between the shards' checkpoints, or a shard's checkpoint
+ * refused), the shards hold different clocks, and the auditor that reads the partition again must take the slowest:
+ * a clock taken from a shard that is ahead runs the grace of a gap out before the shard holding the gap has read the
+ * record that fills it, so a seq that arrived within its grace would be reported lost, then late. Real Redis at
+ * 127.0.0.1:6379, the auditor's own classes, records fed as the consumer returns them.
+ */
+class ShardedProgressTest {
+
+    private static final long T0 = 1_760_000_000_000L;
+    private static final Duration GRACE = Duration.ofSeconds(30);
+    private static final int SHARDS = 4;
+    private static final String PRODUCER = "app";
+
+    @RegisterExtension
+    static final LocalRedis REDIS = new LocalRedis();
+
+    private final String prefix = "seqaudit-progresstest-" + UUID.randomUUID();
+    private final String topic = "progress";
+    private final StateStore store = new StateStore(REDIS.client(), Duration.ofSeconds(10), prefix, SHARDS);
+
+    @AfterEach
+    void deleteKeys() {
+        store.deleteTopic(store.layout(topic));
+    }
+
+    private TopicAuditor auditor() {
+        TopicAuditor a = new TopicAuditor(topic, store, new SequenceDetector(1_000, 100, GRACE),
+                new AuditMetrics(new SimpleMeterRegistry()), new AuditSettings(10_000,
+                        Duration.ofMinutes(10).toMillis(), Duration.ofDays(7).toMillis(), 100, 1_000));
+        assertThat(a.identity().establish(Optional::empty)).isEqualTo(TopicIdentity.Status.OK);
+        return a;
+    }
+
+    private ConsumerRecord<byte[], byte[]> record(long offset, long timestamp, byte[] key, long seq) {
+        RecordHeaders h = new RecordHeaders();
+        h.add("seqaudit-producer", PRODUCER.getBytes(StandardCharsets.UTF_8));
+        h.add("seqaudit-epoch", "1".getBytes(StandardCharsets.UTF_8));
+        h.add("seqaudit-seq", Long.toString(seq).getBytes(StandardCharsets.UTF_8));
+        return new ConsumerRecord<>(topic, 0, offset, timestamp, TimestampType.CREATE_TIME, -1, -1, key, new byte[0], h,
+                Optional.of(0));
+    }
+
+    private int shardOf(byte[] key) {
+        return store.layout(topic).shardOf(StreamRef.field(StreamRef.keyHash(key),
+                StreamRef.producerEpochHash(PRODUCER, 1)));
+    }
+
+    /** A key whose stream lives in a shard other than {@code not}'s. */
+    private byte[] keyOutside(int not) {
+        for (int i = 0; ; i++) {
+            byte[] k = ("other-" + i).getBytes(StandardCharsets.UTF_8);
+            if (shardOf(k) != not) {
+                return k;
+            }
+        }
+    }
+
+    @Test
+    void aSeqFilledWithinItsGraceIsNotReportedLostWhenACrashCutABatchBetweenShards() {
+        byte[] key = "order-1".getBytes(StandardCharsets.UTF_8);
+        int gapShard = shardOf(key);
+        byte[] other = keyOutside(gapShard);
+
+        // Seq 1 of the key is missing: a gap, opened at the progress of seq 2.
+        TopicAuditor first = auditor();
+        first.assign(Set.of(0), 1);
+        first.startAt(0, 0);
+        List<ConsumerRecord<byte[], byte[]>> opening = List.of(record(0, T0, key, 0), record(1, T0 + 1, key, 2));
+        assertThat(first.process(Map.of(0, opening), Map.of(), Map.of(0, 2L), T0 + 1)).isEqualTo(Result.APPLIED);
+
+        // The next batch fills it within the grace, then another stream's record moves the clock past the grace.
+        long past = T0 + 1 + GRACE.toMillis() + 1_000;
+        List<ConsumerRecord<byte[], byte[]>> filling = List.of(record(2, T0 + 2, key, 1), record(3, past, other, 0));
+        TopicAuditor.Prepared batch = first.prepare(Map.of(0, filling), Map.of(), Map.of(0, 4L), past);
+        // The auditor dies after every shard but the gap's applied it.
+        List<Checkpoint> checkpoints = batch.checkpoints();
+        for (int shard = 0; shard < checkpoints.size(); shard++) {
+            if (shard != gapShard) {
+                assertThat(store.apply(checkpoints.get(shard)).applied()).isTrue();
+            }
+        }
+
+        // Its successor takes the partition over, ticks before its first records come, then reads the batch again.
+        TopicAuditor next = auditor();
+        Long resumeAt = next.assign(Set.of(0), 1).get(0);
+        assertThat(resumeAt).as("the gap's shard has not applied the filling batch").isEqualTo(2L);
+        next.startAt(0, resumeAt);
+        assertThat(next.process(Map.of(), Map.of(), Map.of(0, resumeAt), past)).isEqualTo(Result.APPLIED);
+        assertThat(next.process(Map.of(0, filling), Map.of(), Map.of(0, 4L), past)).isEqualTo(Result.APPLIED);
+
+        Map<TotalField, Long> totals = new StateReader(store).totals(topic);
+        assertThat(totals.getOrDefault(TotalField.Fixed.LOST_TOTAL, 0L)).as("lost, ever: " + totals).isZero();
+        assertThat(totals.getOrDefault(TotalField.Fixed.MISSING_LOST, 0L)).as("lost now").isZero();
+        assertThat(totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L)).as("suspected now").isZero();
+        long counted = totals.entrySet().stream().filter(e -> e.getKey() instanceof TotalField.Records)
+                .mapToLong(Map.Entry::getValue).sum();
+        assertThat(counted).as("every record counted once").isEqualTo(opening.size() + filling.size());
+    }
+}
