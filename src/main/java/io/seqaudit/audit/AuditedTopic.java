@@ -255,9 +255,10 @@ final class AuditedTopic {
                 if (t.compacted) {
                     t.state.compact();
                 }
-                cache.put(t.field, t.written, t.state, t.ref);
+                cache.put(t.cached, t.field, t.written, t.state, t.ref);
             }
-            if (!t.state.isNew() && t.state.missingCount(false) > 0 && books.containsKey(t.state.home())) {
+            if (!t.state.isNew() && t.state.anyMissing() && t.state.missingCount(false) > 0
+                    && books.containsKey(t.state.home())) {
                 open.put(t.field, t.state.home());
             } else {
                 open.remove(t.field);

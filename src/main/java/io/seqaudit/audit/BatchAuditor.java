@@ -228,9 +228,9 @@ final class BatchAuditor {
             // Not a wrong finding: the record came later than the grace, so the seq was rightly reported lost. Counted
             // (lost_filled), so that lost_total reconciles with the seqs lost now.
             work.counts(shard).lostFilled++;
-            LOG.debugf("Seq %d of a stream of %s (producer %s, epoch %d), confirmed lost at progress %d (gap opened at"
-                    + " %d), arrived at %d/%d with timestamp %d, partition progress %d", stamp.seq(), topic,
-                    stamp.producer(), stamp.epoch(), late.filled().lostAt(), late.filled().openedAt(), rec.partition(),
+            LOG.infof("Seq %d of key %s of %s (producer %s, epoch %d), confirmed lost at progress %d (gap opened at"
+                    + " %d), arrived at %d/%d with timestamp %d, partition progress %d", stamp.seq(),
+                    StreamRef.keyText(rec.key()), topic, stamp.producer(), stamp.epoch(), late.filled().lostAt(), late.filled().openedAt(), rec.partition(),
                     rec.offset(), rec.timestamp(), progress);
         } else if (v instanceof Verdict.Duplicate duplicate) {
             cps.get(shard).duplicate(DuplicateRecord.of(t.ref, stamp.seq(), at, duplicate.original(), progress)
@@ -360,7 +360,7 @@ final class BatchAuditor {
         }
         for (BatchWork.StreamInBatch t : work.touched.values()) {
             // Most streams miss nothing: skip them before asking the detector (and iterating its empty answer).
-            if (!t.state.isNew() && !t.state.missing().isEmpty() && books.containsKey(t.state.home())) {
+            if (!t.state.isNew() && t.state.anyMissing() && books.containsKey(t.state.home())) {
                 for (MissingRange r : detector.confirmLosses(t.state, progressFor(work, t.state))) {
                     work.counts(t.shard).lostSeqs.merge(r.stage(), r.size(), Long::sum);
                 }

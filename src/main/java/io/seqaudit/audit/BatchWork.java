@@ -56,14 +56,17 @@ final class BatchWork {
         boolean compacted;
         /** Delete the stream: idle for longer than the expiry time, without missing seqs. */
         boolean expire;
+        /** The cache entry the stream came from, or null: written back without looking it up again. */
+        final StreamCache.Entry cached;
 
         StreamInBatch(FieldKey field, int shard, StreamCache.Entry cached) {
             this.field = field;
             this.shard = shard;
+            this.cached = cached;
             this.existed = cached != null;
             this.expected = cached == null ? null : cached.blob();
             this.wasMultiPartition = cached != null && cached.state().multiPartition();
-            this.missingBefore = cached == null || cached.state().missing().isEmpty() ? List.of()
+            this.missingBefore = cached == null || !cached.state().anyMissing() ? List.of()
                     : List.copyOf(cached.state().missing());
             this.state = cached == null ? new StreamState() : cached.state();
             this.ref = cached == null ? null : cached.ref();

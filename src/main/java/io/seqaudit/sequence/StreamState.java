@@ -154,6 +154,11 @@ public final class StreamState {
         return lastActivity;
     }
 
+    /** Whether any seq is missing (suspected or lost): cheaper than asking {@link #missing()}, on the hot path. */
+    public boolean anyMissing() {
+        return !missing.isEmpty();
+    }
+
     /** Missing ranges, ascending, disjoint. */
     public List<MissingRange> missing() {
         return missingView;

@@ -54,6 +54,13 @@ class ShardedProgressTest {
         store.deleteTopic(store.layout(topic));
     }
 
+    private TopicAuditor auditor(int partition, int partitions) {
+        TopicAuditor a = auditor();
+        a.assign(Set.of(partition), partitions);
+        a.startAt(partition, 0);
+        return a;
+    }
+
     private TopicAuditor auditor() {
         TopicAuditor a = new TopicAuditor(topic, store, new SequenceDetector(1_000, 100, GRACE),
                 new AuditMetrics(new SimpleMeterRegistry()), new AuditSettings(10_000,
@@ -63,11 +70,15 @@ class ShardedProgressTest {
     }
 
     private ConsumerRecord<byte[], byte[]> record(long offset, long timestamp, byte[] key, long seq) {
+        return record(0, offset, timestamp, key, seq);
+    }
+
+    private ConsumerRecord<byte[], byte[]> record(int partition, long offset, long timestamp, byte[] key, long seq) {
         RecordHeaders h = new RecordHeaders();
         h.add("seqaudit-producer", PRODUCER.getBytes(StandardCharsets.UTF_8));
         h.add("seqaudit-epoch", "1".getBytes(StandardCharsets.UTF_8));
         h.add("seqaudit-seq", Long.toString(seq).getBytes(StandardCharsets.UTF_8));
-        return new ConsumerRecord<>(topic, 0, offset, timestamp, TimestampType.CREATE_TIME, -1, -1, key, new byte[0], h,
+        return new ConsumerRecord<>(topic, partition, offset, timestamp, TimestampType.CREATE_TIME, -1, -1, key, new byte[0], h,
                 Optional.of(0));
     }
 
@@ -126,5 +137,37 @@ class ShardedProgressTest {
         long counted = totals.entrySet().stream().filter(e -> e.getKey() instanceof TotalField.Records)
                 .mapToLong(Map.Entry::getValue).sum();
         assertThat(counted).as("every record counted once").isEqualTo(opening.size() + filling.size());
+    }
+
+    @Test
+    void aStreamSpanningPartitionsIsNotReportedLostOnAnotherOwnersShardThatIsAhead() {
+        int nullShard = shardOf(null);
+        byte[] other = keyOutside(nullShard);
+        long past = T0 + 1 + GRACE.toMillis() + 1_000;
+        TopicAuditor owner0 = auditor(0, 2);
+        TopicAuditor owner1 = auditor(1, 2);
+
+        // The null key's seq 1 is missing on partition 0's side: a gap of the stream, homed on partition 0.
+        List<ConsumerRecord<byte[], byte[]>> opening = List.of(record(0, 0, T0, null, 0), record(0, 1, T0 + 1, null, 2));
+        assertThat(owner0.process(Map.of(0, opening), Map.of(), Map.of(0, 2L), T0 + 1)).isEqualTo(Result.APPLIED);
+        // Partition 1's owner reads seq 1 within the grace, then a record of another stream past it, and dies after
+        // every shard but the null key's applied that batch.
+        List<ConsumerRecord<byte[], byte[]>> filling = List.of(record(1, 0, T0 + 2, null, 1),
+                record(1, 1, past, other, 0));
+        List<Checkpoint> checkpoints = owner1.prepare(Map.of(1, filling), Map.of(), Map.of(1, 2L), past).checkpoints();
+        for (int shard = 0; shard < checkpoints.size(); shard++) {
+            if (shard != nullShard) {
+                assertThat(store.apply(checkpoints.get(shard)).applied()).isTrue();
+            }
+        }
+
+        // Partition 0's clock runs past the grace; on its next tick its owner takes partition 1's clock from Redis.
+        List<ConsumerRecord<byte[], byte[]>> later = List.of(record(0, 2, past, other, 1));
+        assertThat(owner0.process(Map.of(0, later), Map.of(), Map.of(0, 3L), past)).isEqualTo(Result.APPLIED);
+        assertThat(owner0.process(Map.of(), Map.of(), Map.of(0, 3L), past)).isEqualTo(Result.APPLIED);
+
+        Map<TotalField, Long> totals = new StateReader(store).totals(topic);
+        assertThat(totals.getOrDefault(TotalField.Fixed.LOST_TOTAL, 0L)).as("lost, ever: " + totals).isZero();
+        assertThat(totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L)).as("still suspected").isEqualTo(1);
     }
 }

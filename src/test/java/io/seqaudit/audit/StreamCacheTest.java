@@ -50,6 +50,32 @@ class StreamCacheTest {
     }
 
     @Test
+    void aWriteThroughAnEntryReadEarlierGoesToTheCacheEvenIfThatEntryWasEvictedOrCleared() {
+        StreamCache cache = new StreamCache(2);
+        cache.put(field(0), new byte[] {0}, new StreamState(), null);
+        StreamCache.Entry read = cache.get(field(0));
+        cache.put(field(1), new byte[] {1}, new StreamState(), null);
+
+        cache.put(read, field(0), new byte[] {5}, new StreamState(), null); // still held: in place
+        assertThat(cache.get(field(0))).isSameAs(read);
+        assertThat(order(cache)).containsExactly(field(1), field(0));
+
+        cache.put(field(2), new byte[] {2}, new StreamState(), null); // evicts field 1
+        cache.put(field(3), new byte[] {3}, new StreamState(), null); // evicts field 0: the entry read is gone
+        cache.put(read, field(0), new byte[] {6}, new StreamState(), null);
+        assertThat(cache.get(field(0))).isNotSameAs(read);
+        assertThat(cache.get(field(0)).blob()).containsExactly(6);
+        assertThat(order(cache)).containsExactly(field(3), field(0));
+        assertThat(cache.size()).isEqualTo(2);
+
+        StreamCache.Entry again = cache.get(field(3));
+        cache.clear();
+        cache.put(again, field(3), new byte[] {7}, new StreamState(), null);
+        assertThat(order(cache)).containsExactly(field(3));
+        assertThat(cache.size()).isEqualTo(1);
+    }
+
+    @Test
     void aWriteToAKnownStreamChangesItsEntryInPlace() {
         StreamCache cache = new StreamCache(10);
         cache.put(field(0), new byte[] {0}, new StreamState(), null);
