@@ -220,6 +220,7 @@ final class BatchAuditor {
             return;
         }
         work.count(shard, v.outcome());
+        t.recorded = true;
         if (v instanceof Verdict.OutOfOrder outOfOrder) {
             mayBeAborted(t, rec, stamp, book, previous, outOfOrder.opened(), work);
         } else if (v instanceof Verdict.Resumed resumed) {
@@ -269,7 +270,10 @@ final class BatchAuditor {
             boolean spread = s.spread() || s.key() == null || !t.state.isNew() && t.state.multiPartition();
             boolean takeFromFirstSeen = state.joinedLate()
                     || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(producerEpoch.key);
-            if (detector.claim(t.state, s.claim(), partition, at, !spread, takeFromFirstSeen) < 0) {
+            // A beacon about no partition (-1, applied with partition 0's) names streams without an acknowledged record:
+            // one it creates is timed on every partition's clock, not on partition 0's alone.
+            int on = b.partition() < 0 ? -1 : partition;
+            if (detector.claim(t.state, s.claim(), on, at, !spread, takeFromFirstSeen) < 0) {
                 // A claim beyond the jump cap changes nothing; counted in the totals, not as a record.
                 cps.get(shard).add(TotalField.invalidBeacons(SequenceDetector.SEQ_JUMP), 1);
             }

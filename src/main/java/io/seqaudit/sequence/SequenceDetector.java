@@ -241,7 +241,10 @@ public final class SequenceDetector {
      * again changes nothing.
      *
      * @param state the stream's state, changed in place
-     * @param partition the partition the stream's acknowledged records are on (its home if the claim creates it)
+     * @param partition the partition the stream's acknowledged records are on (its home if the claim creates it);
+     *        -1 for none (every record so far failed, was redirected or is in flight): a stream the claim creates is
+     *        then homed on partition 0 and timed on the slowest clock of all partitions, as a stream spanning them,
+     *        since its records may still land on any partition, unread there yet
      * @param at the auditor's progress time: when a tail gap is found missing
      * @param openTail whether seqs above the stream's highest may be opened as missing: false when the stream's
      *        records may be on partitions not read that far (a stream spanning partitions)
@@ -263,7 +266,10 @@ public final class SequenceDetector {
             if (upTo >= maxJump) {
                 return -1;
             }
-            state.begin(partition, 0);
+            state.begin(Math.max(0, partition), 0);
+            if (partition < 0) {
+                state.spread();
+            }
             state.touch(at);
             state.mutableMissing().add(new MissingRange(0, upTo, at, 0));
             state.high(upTo);

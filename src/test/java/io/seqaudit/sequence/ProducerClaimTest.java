@@ -71,6 +71,18 @@ class ProducerClaimTest {
     }
 
     @Test
+    void aStreamNeverSeenOnAnyPartitionIsTimedOnEveryPartitionsClock() {
+        StreamState s = new StreamState();
+        assertThat(detector.claim(s, claim(0, new ProducerClaim.NotSent(0, 0, "redirected")), -1, 50, true, false))
+                .isEqualTo(1);
+        // Homed on partition 0, whose owner confirms its losses; but its records may land on any partition.
+        assertThat(s.home()).isZero();
+        assertThat(s.multiPartition()).isTrue();
+        assertThat(s.missing()).extracting(MissingRange::from, MissingRange::to).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(0L, 0L));
+    }
+
+    @Test
     void aStreamNeverSeenIsCreatedWhollyMissingUnlessTheAuditorJoinedLate() {
         StreamState s = new StreamState();
         assertThat(detector.claim(s, claim(2, new ProducerClaim.NotSent(0, 2, "unsent")), 3, 50, true, false))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.seqaudit.audit.TopicAuditor.Result;
 import io.seqaudit.metrics.AuditMetrics;
+import io.seqaudit.sequence.ProducerClaim;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.state.Checkpoint;
 import io.seqaudit.state.LocalRedis;
@@ -28,14 +29,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A partition's progress clock is stored in every shard of a topic's state, each with the offset that shard applied.
+ * Which clock a gap's grace runs on: never one that has passed a record the auditor has not read yet.
+ *
+ * <p>A partition's progress clock is stored in every shard of a topic's state, each with the offset that shard applied.
  * When a batch applies in some shards only (a crash between the shards' checkpoints, or a shard's checkpoint
  * refused), the shards hold different clocks, and the auditor that reads the partition again must take the slowest:
  * a clock taken from a shard that is ahead runs the grace of a gap out before the shard holding the gap has read the
- * record that fills it, so a seq that arrived within its grace would be reported lost, then late. Real Redis at
- * 127.0.0.1:6379, the auditor's own classes, records fed as the consumer returns them.
+ * record that fills it, so a seq that arrived within its grace would be reported lost, then late. Likewise a stream
+ * that a beacon names before any of its records was acknowledged may get its records on any partition. Real Redis
+ * at 127.0.0.1:6379, the auditor's own classes, records fed as the consumer returns them.
  */
-class ShardedProgressTest {
+class ProgressClockTest {
 
     private static final long T0 = 1_760_000_000_000L;
     private static final Duration GRACE = Duration.ofSeconds(30);
@@ -169,5 +173,37 @@ class ShardedProgressTest {
         Map<TotalField, Long> totals = new StateReader(store).totals(topic);
         assertThat(totals.getOrDefault(TotalField.Fixed.LOST_TOTAL, 0L)).as("lost, ever: " + totals).isZero();
         assertThat(totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L)).as("still suspected").isEqualTo(1);
+    }
+
+    @Test
+    void aStreamABeaconNamesBeforeAnyOfItsRecordsWasAcknowledgedWaitsForThePartitionItsRecordsLandOn() {
+        byte[] key = "order-7".getBytes(StandardCharsets.UTF_8);
+        TopicAuditor auditor = auditor();
+        auditor.assign(Set.of(0, 1), 2);
+        auditor.startAt(0, 0);
+        auditor.startAt(1, 0);
+        // Seq 0 went elsewhere (an interceptor redirected it), seq 1 is in flight: no record of the stream was
+        // acknowledged on the audited topic, so the beacon names no partition (-1).
+        Beacon beacon = new Beacon(PRODUCER, topic, -1, -1, T0, List.of(new Beacon.Stream(key, 1, false,
+                new ProducerClaim(0, List.of(new ProducerClaim.NotSent(0, 0, "redirected"))))), 0, 0);
+        auditor.offer(Map.of(0, List.of(beacon)));
+        assertThat(auditor.process(Map.of(), Map.of(0, T0, 1, T0), Map.of(0, 0L, 1, 0L), T0))
+                .isEqualTo(Result.APPLIED);
+        auditor.offer(Map.of());
+
+        // Partition 0 is read to its end past the grace; partition 1, where the stream's records are, lags behind.
+        long past = T0 + GRACE.toMillis() + 1_000;
+        assertThat(auditor.process(Map.of(), Map.of(0, past), Map.of(0, 0L, 1, 0L), past)).isEqualTo(Result.APPLIED);
+        assertThat(new StateReader(store).totals(topic).getOrDefault(TotalField.Fixed.LOST_TOTAL, 0L))
+                .as("not lost while partition 1 is unread").isZero();
+
+        // Seq 1, then seq 0 sent again, within the grace: read from partition 1 at last.
+        List<ConsumerRecord<byte[], byte[]>> records = List.of(record(1, 0, T0 + 1, key, 1),
+                record(1, 1, T0 + 2, key, 0));
+        assertThat(auditor.process(Map.of(1, records), Map.of(), Map.of(0, 0L, 1, 2L), past))
+                .isEqualTo(Result.APPLIED);
+        Map<TotalField, Long> totals = new StateReader(store).totals(topic);
+        assertThat(totals.getOrDefault(TotalField.Fixed.LOST_TOTAL, 0L)).as("lost, ever: " + totals).isZero();
+        assertThat(totals.getOrDefault(TotalField.Fixed.MISSING_SUSPECTED, 0L)).as("suspected now").isZero();
     }
 }
