@@ -260,8 +260,8 @@ final class AuditedTopic {
             if (!t.state.isNew() && t.state.anyMissing() && t.state.missingCount(false) > 0
                     && books.containsKey(t.state.home())) {
                 open.put(t.field, t.state.home());
-            } else if (!t.missingBefore.isEmpty() || t.state.anyMissing()) {
-                open.remove(t.field); // only a stream that missed seqs can be open
+            } else {
+                open.remove(t.field);
             }
         }
         for (Map.Entry<Integer, PartitionBook> e : books.entrySet()) {

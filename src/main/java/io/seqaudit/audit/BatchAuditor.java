@@ -220,7 +220,6 @@ final class BatchAuditor {
             return;
         }
         work.count(shard, v.outcome());
-        t.recorded = true;
         if (v instanceof Verdict.OutOfOrder outOfOrder) {
             mayBeAborted(t, rec, stamp, book, previous, outOfOrder.opened(), work);
         } else if (v instanceof Verdict.Resumed resumed) {

@@ -56,12 +56,6 @@ final class BatchWork {
         boolean compacted;
         /** Delete the stream: idle for longer than the expiry time, without missing seqs. */
         boolean expire;
-        /**
-         * Whether a record of the stream was decided in this batch: its state changed (at least its high seq, its
-         * last activity or its duplicate count), so the blob is written without comparing it with the one before
-         * (reading that one costs a cache miss per stream at 100,000 keys; an equal blob written again is harmless).
-         */
-        boolean recorded;
         /** The cache entry the stream came from, or null: written back without looking it up again. */
         final StreamCache.Entry cached;
 
@@ -227,7 +221,7 @@ final class BatchWork {
             }
             boolean keepRecent = t.state.lastActivity() >= idleBefore.applyAsLong(t.state.home());
             byte[] next = StreamCodec.encode(t.state, t.ref, keepRecent);
-            if (!t.recorded && Arrays.equals(next, t.expected)) {
+            if (Arrays.equals(next, t.expected)) {
                 continue;
             }
             t.written = next;
