@@ -69,8 +69,8 @@ public class AuditReader {
             aborted += t.aborted();
             streams += t.streams();
         }
-        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, lostFilled, lostByStage, aborted,
-                streams, topics);
+        return new SummaryView(records, invalid, uncovered, suspected, lost, lostTotal, lostFilled, lostByStage,
+                aborted, streams, topics);
     }
 
     private SummaryView topicSummary(String topic) {

@@ -21,6 +21,6 @@ import java.util.Map;
  * @param streams streams tracked
  */
 public record SummaryView(Map<String, Long> records, Map<String, Long> invalid, Map<String, Long> uncovered,
-        long suspected, long lost,
-        long lostTotal, long lostFilled, Map<String, Long> lostByStage, long aborted, long streams, Map<String, SummaryView> topics) {
+        long suspected, long lost, long lostTotal, long lostFilled, Map<String, Long> lostByStage, long aborted,
+        long streams, Map<String, SummaryView> topics) {
 }

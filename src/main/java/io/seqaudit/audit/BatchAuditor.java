@@ -230,8 +230,8 @@ final class BatchAuditor {
             work.counts(shard).lostFilled++;
             LOG.infof("Seq %d of key %s of %s (producer %s, epoch %d), confirmed lost at progress %d (gap opened at"
                     + " %d), arrived at %d/%d with timestamp %d, partition progress %d", stamp.seq(),
-                    StreamRef.keyText(rec.key()), topic, stamp.producer(), stamp.epoch(), late.filled().lostAt(), late.filled().openedAt(), rec.partition(),
-                    rec.offset(), rec.timestamp(), progress);
+                    StreamRef.keyText(rec.key()), topic, stamp.producer(), stamp.epoch(), late.filled().lostAt(),
+                    late.filled().openedAt(), rec.partition(), rec.offset(), rec.timestamp(), progress);
         } else if (v instanceof Verdict.Duplicate duplicate) {
             cps.get(shard).duplicate(DuplicateRecord.of(t.ref, stamp.seq(), at, duplicate.original(), progress)
                     .toJson());
@@ -269,8 +269,8 @@ final class BatchAuditor {
             boolean spread = s.spread() || s.key() == null || !t.state.isNew() && t.state.multiPartition();
             boolean takeFromFirstSeen = state.joinedLate()
                     || !expiredProducerEpochs.isEmpty() && expiredProducerEpochs.contains(producerEpoch.key);
-            // A beacon about no partition (-1, applied with partition 0's) names streams without an acknowledged record:
-            // one it creates is timed on every partition's clock, not on partition 0's alone.
+            // A beacon about no partition (-1, applied with partition 0's) names streams without an acknowledged
+            // record: one it creates is timed on every partition's clock, not on partition 0's alone.
             int on = b.partition() < 0 ? -1 : partition;
             if (detector.claim(t.state, s.claim(), on, at, !spread, takeFromFirstSeen) < 0) {
                 // A claim beyond the jump cap changes nothing; counted in the totals, not as a record.

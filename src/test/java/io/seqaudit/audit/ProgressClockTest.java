@@ -82,7 +82,8 @@ class ProgressClockTest {
         h.add("seqaudit-producer", PRODUCER.getBytes(StandardCharsets.UTF_8));
         h.add("seqaudit-epoch", "1".getBytes(StandardCharsets.UTF_8));
         h.add("seqaudit-seq", Long.toString(seq).getBytes(StandardCharsets.UTF_8));
-        return new ConsumerRecord<>(topic, partition, offset, timestamp, TimestampType.CREATE_TIME, -1, -1, key, new byte[0], h,
+        return new ConsumerRecord<>(topic, partition, offset, timestamp, TimestampType.CREATE_TIME, -1, -1, key,
+                new byte[0], h,
                 Optional.of(0));
     }
 
@@ -152,7 +153,8 @@ class ProgressClockTest {
         TopicAuditor owner1 = auditor(1, 2);
 
         // The null key's seq 1 is missing on partition 0's side: a gap of the stream, homed on partition 0.
-        List<ConsumerRecord<byte[], byte[]>> opening = List.of(record(0, 0, T0, null, 0), record(0, 1, T0 + 1, null, 2));
+        List<ConsumerRecord<byte[], byte[]>> opening = List.of(record(0, 0, T0, null, 0),
+                record(0, 1, T0 + 1, null, 2));
         assertThat(owner0.process(Map.of(0, opening), Map.of(), Map.of(0, 2L), T0 + 1)).isEqualTo(Result.APPLIED);
         // Partition 1's owner reads seq 1 within the grace, then a record of another stream past it, and dies after
         // every shard but the null key's applied that batch.
