@@ -82,7 +82,8 @@ final class BatchAuditor {
     TopicAuditor.Prepared prepare(Map<Integer, List<ConsumerRecord<byte[], byte[]>>> records, Map<Integer, Long> caughtUp,
             Map<Integer, Long> positions, long now) {
         if (records.isEmpty() && state.partitionCount() > books.size()) {
-            state.topicProgress(upkeep.topicProgress());
+            // Every partition's progress as stored: the slowest partition bounds streams that span partitions.
+            state.topicProgress(store.progress(layout));
         }
         int count = 0;
         for (List<ConsumerRecord<byte[], byte[]>> list : records.values()) {

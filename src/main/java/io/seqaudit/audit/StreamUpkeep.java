@@ -56,11 +56,6 @@ final class StreamUpkeep {
         return idleAfterMillis;
     }
 
-    /** Every partition's progress as stored (the slowest partition bounds streams that span partitions). */
-    Map<Integer, Long> topicProgress() {
-        return store.progress(layout);
-    }
-
     /**
      * Touches streams idle for longer than {@code idleAfter} that still remember recent positions: they are
      * written once more without them, so an idle stream shrinks to its watermark.

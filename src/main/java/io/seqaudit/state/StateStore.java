@@ -162,11 +162,13 @@ public class StateStore {
      * be reported lost, then late.
      */
     public Map<Integer, Long> progress(TopicLayout layout) {
-        List<Map<Integer, Long>> shards = new ArrayList<>();
-        layout.all().forEach(k -> shards.add(partitionValues(k.progress())));
+        List<Map<Integer, Long>> shards = layout.all().stream().map(k -> partitionValues(k.progress())).toList();
         Map<Integer, Long> out = new HashMap<>();
-        shards.forEach(m -> m.keySet().forEach(p -> out.put(p, Long.MAX_VALUE)));
-        out.replaceAll((p, v) -> shards.stream().mapToLong(m -> m.getOrDefault(p, 0L)).min().orElse(0L));
+        for (Map<Integer, Long> shard : shards) {
+            for (Integer p : shard.keySet()) {
+                out.computeIfAbsent(p, q -> shards.stream().mapToLong(m -> m.getOrDefault(q, 0L)).min().orElse(0L));
+            }
+        }
         return out;
     }
 

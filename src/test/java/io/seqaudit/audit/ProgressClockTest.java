@@ -109,9 +109,7 @@ class ProgressClockTest {
         byte[] other = keyOutside(gapShard);
 
         // Seq 1 of the key is missing: a gap, opened at the progress of seq 2.
-        TopicAuditor first = auditor();
-        first.assign(Set.of(0), 1);
-        first.startAt(0, 0);
+        TopicAuditor first = auditor(0, 1);
         List<ConsumerRecord<byte[], byte[]>> opening = List.of(record(0, T0, key, 0), record(1, T0 + 1, key, 2));
         assertThat(first.process(Map.of(0, opening), Map.of(), Map.of(0, 2L), T0 + 1)).isEqualTo(Result.APPLIED);
 
