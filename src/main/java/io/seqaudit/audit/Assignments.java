@@ -38,8 +38,6 @@ final class Assignments implements ConsumerRebalanceListener {
     private final boolean startLatest;
     /** Partitions assigned but not yet positioned from Redis (Redis failed during the rebalance). */
     private final Set<TopicPartition> unpositioned = new HashSet<>();
-    /** Per topic, the batch sent to Redis and not yet confirmed. */
-    private final Map<String, TopicAuditor.InFlight> inFlight = new HashMap<>();
 
     Assignments(KafkaConsumer<byte[], byte[]> consumer, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
             boolean startLatest) {
@@ -52,11 +50,6 @@ final class Assignments implements ConsumerRebalanceListener {
     /** Partitions assigned but not positioned yet: read from Redis on the next step. */
     Set<TopicPartition> unpositioned() {
         return unpositioned;
-    }
-
-    /** Per topic, the batch in flight. */
-    Map<String, TopicAuditor.InFlight> inFlight() {
-        return inFlight;
     }
 
     /**
@@ -244,13 +237,14 @@ final class Assignments implements ConsumerRebalanceListener {
         }
     }
 
-    /** Confirms a topic's batch in flight, if any, before its partitions change hands or the loop stops. */
+    /** Confirms a topic's batches in flight, if any, before its partitions change hands or the loop stops. */
     void settleQuietly(String topic) {
-        TopicAuditor.InFlight f = inFlight.remove(topic);
-        if (f != null) {
+        TopicAuditor auditor = auditors.get(topic);
+        if (auditor != null && auditor.inFlight() > 0) {
             try {
-                auditors.get(topic).settle(f, System.currentTimeMillis());
+                auditor.settle(0, System.currentTimeMillis());
             } catch (RuntimeException e) {
+                auditor.forgetInFlight();
                 LOG.warnf("Topic %s: the last batch could not be confirmed (%s); the next owner reads from the offsets "
                         + "Redis holds", topic, e.getMessage());
             }

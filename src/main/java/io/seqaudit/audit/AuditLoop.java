@@ -1,6 +1,7 @@
 package io.seqaudit.audit;
 
 import io.seqaudit.metrics.AuditMetrics;
+import io.seqaudit.state.CheckpointLane;
 import io.seqaudit.state.RedisSettings;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateUnavailableException;
@@ -57,8 +58,10 @@ final class AuditLoop implements Runnable {
     private final Assignments assignments;
     /** Partitions assigned but not yet positioned from Redis (shared with {@link Assignments}). */
     private final Set<TopicPartition> unpositioned;
-    /** Per topic, the batch sent to Redis and not yet confirmed (shared with {@link Assignments}). */
-    private final Map<String, TopicAuditor.InFlight> inFlight;
+    /** The most batches of a topic sent to Redis and not confirmed yet (seqaudit.audit.checkpoints-in-flight). */
+    private final int checkpointsInFlight;
+    /** The lane the auditors send their batches on; closed when the loop stops. */
+    private final CheckpointLane lane;
     private volatile boolean running = true;
     private volatile long heartbeat = System.currentTimeMillis();
     private volatile String status = "starting";
@@ -77,14 +80,16 @@ final class AuditLoop implements Runnable {
             EndOffsets endOffsets,
             LogPolicies policies, StateReader reader,
             RedisSettings settings, Duration settingsCheck, Map<String, TopicAuditor> auditors, AuditMetrics metrics,
-            Reachability reachability, Duration tick, Duration backoff, boolean startLatest) {
+            Reachability reachability, Duration tick, Duration backoff, boolean startLatest, CheckpointLane lane,
+            int checkpointsInFlight) {
+        this.lane = lane;
+        this.checkpointsInFlight = checkpointsInFlight;
         this.reachability = reachability;
         this.settings = settings;
         this.settingsCheck = settingsCheck;
         this.reader = reader;
         this.assignments = new Assignments(consumer, auditors, metrics, startLatest);
         this.unpositioned = assignments.unpositioned();
-        this.inFlight = assignments.inFlight();
         this.consumer = consumer;
         this.beacons = beacons;
         this.consumers = consumers;
@@ -119,7 +124,8 @@ final class AuditLoop implements Runnable {
                 }
             }
         } finally {
-            new ArrayList<>(inFlight.keySet()).forEach(assignments::settleQuietly);
+            auditors.keySet().forEach(assignments::settleQuietly);
+            lane.close();
             consumer.close(Duration.ofSeconds(5));
             if (beacons != null) {
                 beacons.close();
@@ -188,19 +194,19 @@ final class AuditLoop implements Runnable {
             Map<Integer, Long> upTo = isTick ? caughtUp(auditor) : Map.of();
             Map<Integer, List<Beacon>> ready = readyBeacons(auditor, upTo);
             auditor.offer(ready);
-            TopicAuditor.InFlight previous = inFlight.remove(auditor.topic());
             TopicAuditor.Result result;
             // A batch with beacons is sent on its own: the beacons are forgotten only once it applied.
             if (auditor.pipelined(now) && ready.isEmpty()) {
-                // Audit this poll on top of the previous batch while Redis applies it; then confirm the previous
-                // one before sending this one. A refused previous batch voids this one: both are read again.
+                // Audit this poll on top of the batches Redis is applying; then confirm the oldest ones, so that at
+                // most checkpointsInFlight are unconfirmed once this one is sent. A refused batch voids the ones
+                // built on it, this one included: all are read again.
                 TopicAuditor.Prepared next = auditor.prepare(batch, upTo, positions(auditor), now);
-                result = previous == null ? TopicAuditor.Result.APPLIED : auditor.settle(previous, now);
+                result = auditor.settle(checkpointsInFlight - 1, now);
                 if (result == TopicAuditor.Result.APPLIED) {
-                    inFlight.put(auditor.topic(), auditor.send(next));
+                    auditor.send(next);
                 }
             } else {
-                result = previous == null ? TopicAuditor.Result.APPLIED : auditor.settle(previous, now);
+                result = auditor.settle(0, now);
                 if (result == TopicAuditor.Result.APPLIED) {
                     result = auditor.process(batch, upTo, positions(auditor), now);
                 }
@@ -406,7 +412,7 @@ final class AuditLoop implements Runnable {
         LOG.warnf(e, "Audit step failed at %s; retrying from the stored offsets in %d ms", stage, backoffMs);
         // Forget whatever was read after the stored offsets (and batches not confirmed): it is read again once
         // the stage is back, from what Redis holds.
-        inFlight.clear();
+        auditors.values().forEach(TopicAuditor::forgetInFlight);
         unpositioned.addAll(consumer.assignment());
         consumer.pause(consumer.assignment());
         retryAt = System.currentTimeMillis() + backoffMs;

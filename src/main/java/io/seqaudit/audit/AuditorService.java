@@ -6,6 +6,7 @@ import io.seqaudit.config.KafkaClients;
 import io.seqaudit.config.SeqauditConfig;
 import io.seqaudit.metrics.AuditMetrics;
 import io.seqaudit.sequence.SequenceDetector;
+import io.seqaudit.state.CheckpointLane;
 import io.seqaudit.state.RedisSettings;
 import io.seqaudit.state.StateReader;
 import io.seqaudit.state.StateStore;
@@ -66,9 +67,10 @@ public class AuditorService {
         SequenceDetector detector = new SequenceDetector(a.maxJump(), a.maxRanges(), config.grace());
         Map<String, TopicAuditor> auditors = new HashMap<>();
         uncommitted = new UncommittedRecords(kafka.settings(KafkaClients.Kind.CONSUMER));
+        CheckpointLane lane = store.lane();
         for (String topic : config.topics()) {
             auditors.put(topic, new TopicAuditor(topic, store, detector, metrics, AuditSettings.of(config),
-                    uncommitted));
+                    uncommitted, lane));
         }
         this.auditors = Map.copyOf(auditors);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(),
@@ -83,7 +85,8 @@ public class AuditorService {
                 this.auditors) : null;
         loop = new AuditLoop(consumer, beacons, consumerAudit(admin), endOffsets, policies, reader, redisSettings,
                 config.state().settingsCheck(), auditors,
-                metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST);
+                metrics, reachability, a.tick(), a.retryBackoff(), a.startFrom() == SeqauditConfig.StartFrom.LATEST,
+                lane, a.checkpointsInFlight());
         thread = new Thread(loop, "seqaudit-auditor");
         thread.start();
         LOG.infof("Auditing topics %s as group %s, grace %s", config.topics(), a.groupId(), config.grace());

@@ -3,9 +3,12 @@ package io.seqaudit.audit;
 import io.seqaudit.metrics.AuditMetrics;
 import io.seqaudit.sequence.SequenceDetector;
 import io.seqaudit.state.Checkpoint;
+import io.seqaudit.state.CheckpointLane;
 import io.seqaudit.state.PendingCheckpoints;
 import io.seqaudit.state.StateStore;
 import io.seqaudit.state.TopicLayout;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,16 +50,24 @@ final class TopicAuditor {
     private final BatchAuditor batches;
     private final TruncationHandler truncations;
     private final TopicIdentity identity;
+    /** The consumer thread's lane, shared by its auditors: batches sent before the one before is confirmed. */
+    private final CheckpointLane lane;
+    /** Batches sent and not confirmed yet, oldest first; each built on top of the one before it. */
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private long oneAtATimeUntil;
 
-    /** An auditor of a topic without transactions to tell apart (unit tests). */
+    /**
+     * An auditor of a topic without transactions to tell apart (unit tests): its lane connects only if a batch is
+     * {@link #send sent}.
+     */
     TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics,
             AuditSettings settings) {
-        this(topic, store, detector, metrics, settings, UncommittedReader.NONE);
+        this(topic, store, detector, metrics, settings, UncommittedReader.NONE, store.lane());
     }
 
     TopicAuditor(String topic, StateStore store, SequenceDetector detector, AuditMetrics metrics,
-            AuditSettings settings, UncommittedReader uncommitted) {
+            AuditSettings settings, UncommittedReader uncommitted, CheckpointLane lane) {
+        this.lane = lane;
         this.topic = topic;
         this.layout = store.layout(topic);
         this.store = store;
@@ -202,7 +213,7 @@ final class TopicAuditor {
     }
 
     /** A batch sent to Redis, taken as applied by this auditor until {@link #settle} says otherwise. */
-    record InFlight(BatchWork work, PendingCheckpoints pending) {
+    private record InFlight(BatchWork work, PendingCheckpoints pending) {
     }
 
     /** Audits one poll's records (possibly none: a tick) into one checkpoint per shard, sending nothing. */
@@ -212,17 +223,48 @@ final class TopicAuditor {
     }
 
     /**
-     * Sends a prepared batch and takes it as applied at once, so the next poll is audited on top of it while
-     * Redis applies this one (the consumer thread no longer waits on Redis between polls). Counted in the metrics
-     * only once {@link #settle} confirms it.
+     * Sends a prepared batch on the lane and takes it as applied at once, so the next poll is audited on top of it
+     * while Redis applies this one (the consumer thread does not wait on Redis between polls). Each checkpoint is
+     * chained to the one of the batch before, if that one is still in flight: it applies only after it. Counted
+     * in the metrics only once {@link #settle} confirms it.
      */
-    InFlight send(Prepared batch) {
-        PendingCheckpoints pending = store.applyAll(batch.checkpoints());
+    void send(Prepared batch) {
+        InFlight last = inFlight.peekLast();
+        List<String> after = new ArrayList<>(batch.checkpoints().size());
+        for (int shard = 0; shard < batch.checkpoints().size(); shard++) {
+            after.add(last == null ? null : last.pending().checkpoints().get(shard).id());
+        }
+        PendingCheckpoints pending = lane.applyAll(store, batch.checkpoints(), after);
         for (int shard = 0; shard < layout.shards(); shard++) {
             state.applyLocally(shard, batch.work());
         }
         finish(batch.work());
-        return new InFlight(batch.work(), pending);
+        inFlight.addLast(new InFlight(batch.work(), pending));
+    }
+
+    /** How many sent batches are not confirmed yet. */
+    int inFlight() {
+        return inFlight.size();
+    }
+
+    /**
+     * Confirms the oldest batches in flight until at most {@code keep} are left. A batch not applied voids the ones
+     * built on it (their checkpoints apply only after it: Redis refuses them), and the result says what to do.
+     */
+    Result settle(int keep, long now) {
+        while (inFlight.size() > keep) {
+            Result r = settle(inFlight.pollFirst(), now);
+            if (r != Result.APPLIED) {
+                inFlight.clear();
+                return r;
+            }
+        }
+        return Result.APPLIED;
+    }
+
+    /** Forgets the batches in flight without waiting (the caller re-reads from what Redis holds). */
+    void forgetInFlight() {
+        inFlight.clear();
     }
 
     /**
@@ -230,7 +272,7 @@ final class TopicAuditor {
      * re-reads from the stored offsets ({@link Result#RELOAD}, after which the next batches are sent one at a
      * time for a while, so that auditors sharing streams make progress) or checks the state's identity.
      */
-    Result settle(InFlight f, long now) {
+    private Result settle(InFlight f, long now) {
         List<Checkpoint.Result> results = f.pending().await();
         Result out = Result.APPLIED;
         for (int shard = 0; shard < results.size(); shard++) {
@@ -240,6 +282,10 @@ final class TopicAuditor {
             } else if (r.status() == Checkpoint.Status.STATE_CHANGED) {
                 identity.changed(layout.shard(shard), r.missing(), r.generation());
                 out = Result.STATE_CHANGED;
+            } else if (r.status() == Checkpoint.Status.PREDECESSOR_NOT_APPLIED) {
+                // Its predecessor was confirmed applied, yet not last on the lane: a reply overtaken by a reconnect.
+                LOG.infof("Topic %s: a checkpoint reached Redis before the one it was built on; re-reading", topic);
+                out = out == Result.APPLIED ? Result.RELOAD : out;
             } else if (out == Result.APPLIED) {
                 if (r.offsetConflicts().isEmpty()) {
                     metrics.conflict(topic);

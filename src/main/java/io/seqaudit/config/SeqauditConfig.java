@@ -85,6 +85,16 @@ public interface SeqauditConfig {
         int maxPollRecords();
 
         /**
+         * The most polls of a topic whose checkpoint may be in Redis's hands, unconfirmed, while the auditor reads
+         * and audits the next: 1 confirms each before sending the next. More keeps Redis and the auditor busy at
+         * once; a refused one voids those sent after it (they are read again). Default 2, from 1 to 4.
+         */
+        @WithDefault("2")
+        @jakarta.validation.constraints.Min(1)
+        @jakarta.validation.constraints.Max(4)
+        int checkpointsInFlight();
+
+        /**
          * How often the auditor advances the progress clock of caught-up partitions and confirms losses whose
          * grace has run out, even without new records. Default 100ms.
          */

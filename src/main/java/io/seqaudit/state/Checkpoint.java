@@ -40,6 +40,10 @@ public final class Checkpoint {
     private final Map<String, byte[]> journal = new LinkedHashMap<>();
     private final List<String> metaDeletes = new ArrayList<>();
     private final int duplicatesKept;
+    /** The lane's chain key in this shard, or null when the checkpoint is not sent on a {@link CheckpointLane}. */
+    private String chainKey;
+    /** The id of the checkpoint this one must follow (sent before it on the lane, not answered yet), or null. */
+    private String after;
 
     /**
      * @param keys the shard written
@@ -136,6 +140,27 @@ public final class Checkpoint {
         return this;
     }
 
+    /**
+     * Sends this checkpoint on a lane: once applied it records its id under {@code chainKey}, and with
+     * {@code after} not null it applies only if the checkpoint with that id is the last one the lane applied in
+     * this shard (else {@link Status#PREDECESSOR_NOT_APPLIED}, nothing written).
+     */
+    Checkpoint chain(String chainKey, String after) {
+        this.chainKey = chainKey;
+        this.after = after;
+        return this;
+    }
+
+    /** The script's KEYS: the shard's checkpoint keys, then the lane's chain key when sent on a lane. */
+    List<String> scriptKeys() {
+        if (chainKey == null) {
+            return keys.checkpointKeys();
+        }
+        List<String> k = new ArrayList<>(keys.checkpointKeys());
+        k.add(chainKey);
+        return k;
+    }
+
     /** The partitions this checkpoint moves. */
     public List<Integer> partitionNumbers() {
         return partitions.stream().map(PartitionWrite::partition).toList();
@@ -146,6 +171,7 @@ public final class Checkpoint {
         List<byte[]> a = new ArrayList<>(10 + partitions.size() * 6 + streams.size() * 4 + gaps.size() * 2);
         a.add(text(generation));
         a.add(text(id));
+        a.add(after == null ? EMPTY : text(after));
         a.add(text(partitions.size()));
         for (PartitionWrite p : partitions) {
             a.add(text(p.partition()));
@@ -215,7 +241,12 @@ public final class Checkpoint {
         /** Another owner moved a partition offset, or changed a stream: nothing was written. */
         CONFLICT,
         /** The shard's state is not the one audited against (lost, or replaced by a re-audit): nothing written. */
-        STATE_CHANGED
+        STATE_CHANGED,
+        /**
+         * The checkpoint sent before it on the same {@link CheckpointLane} did not apply (or not last): nothing
+         * written, since this one was built on top of it.
+         */
+        PREDECESSOR_NOT_APPLIED
     }
 
     /**
@@ -230,6 +261,8 @@ public final class Checkpoint {
     public record Result(Status status, Map<Integer, Long> offsetConflicts, Map<FieldKey, byte[]> streamConflicts,
             String missing, String generation) {
         static final Result APPLIED = new Result(Status.APPLIED, Map.of(), Map.of(), null, null);
+        static final Result PREDECESSOR_NOT_APPLIED = new Result(Status.PREDECESSOR_NOT_APPLIED, Map.of(), Map.of(),
+                null, null);
 
         public boolean applied() {
             return status == Status.APPLIED;

@@ -72,17 +72,34 @@ public class StateStore {
      * returns at once. Each applies whole or not at all, independently of the others.
      */
     public PendingCheckpoints applyAll(List<Checkpoint> checkpoints) {
+        return applyAll(checkpoints, this::sendAsync);
+    }
+
+    /** As {@link #applyAll(List)}, each request sent by {@code sender}. */
+    PendingCheckpoints applyAll(List<Checkpoint> checkpoints,
+            java.util.function.Function<Request, CompletableFuture<Response>> sender) {
         List<CompletableFuture<Response>> futures = new ArrayList<>(checkpoints.size());
         for (Checkpoint cp : checkpoints) {
-            futures.add(eval(CHECKPOINT, cp.keys().checkpointKeys(), cp.arguments()));
+            futures.add(eval(CHECKPOINT, cp.scriptKeys(), cp.arguments(), sender));
         }
         return new PendingCheckpoints(checkpoints, futures, this);
+    }
+
+    /**
+     * A lane of its own for one consumer thread's checkpoints: requests it sends apply in the order sent, so a
+     * second checkpoint may be sent before the first is answered. Close it when the thread stops.
+     */
+    public CheckpointLane lane() {
+        return new CheckpointLane(redis, timeout);
     }
 
     static Checkpoint.Result result(Response r) {
         long status = r.get(0).toLong();
         if (status == 1L) {
             return Checkpoint.Result.APPLIED;
+        }
+        if (status == 3L) {
+            return Checkpoint.Result.PREDECESSOR_NOT_APPLIED;
         }
         if (status == 2L) {
             String gen = r.get(2).toString();
@@ -321,10 +338,19 @@ public class StateStore {
 
     /** Runs a script by its SHA; a node that does not know it yet gets the text once. */
     private CompletableFuture<Response> eval(LuaScript script, List<String> keys, List<byte[]> args) {
-        return redis.send(script(Command.EVALSHA, script.sha(), keys, args)).subscribeAsCompletionStage()
+        return eval(script, keys, args, this::sendAsync);
+    }
+
+    private static CompletableFuture<Response> eval(LuaScript script, List<String> keys, List<byte[]> args,
+            java.util.function.Function<Request, CompletableFuture<Response>> sender) {
+        return sender.apply(script(Command.EVALSHA, script.sha(), keys, args))
                 .exceptionallyCompose(e -> String.valueOf(e.getMessage()).contains("NOSCRIPT")
-                        ? redis.send(script(Command.EVAL, script.text(), keys, args)).subscribeAsCompletionStage()
+                        ? sender.apply(script(Command.EVAL, script.text(), keys, args))
                         : CompletableFuture.failedFuture(e));
+    }
+
+    private CompletableFuture<Response> sendAsync(Request req) {
+        return redis.send(req).subscribeAsCompletionStage();
     }
 
     Response awaitResponse(CompletableFuture<Response> f, String what) {

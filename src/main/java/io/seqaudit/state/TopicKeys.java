@@ -22,6 +22,14 @@ public record TopicKeys(String prefix, String topic, int shard, int shards) {
         this(prefix, topic, 0, 1);
     }
 
+    /**
+     * The id of the last checkpoint a {@link CheckpointLane} applied in this shard: a string key with a time to
+     * live, not part of the audit state (a lane's next checkpoint checks it).
+     */
+    public String chain(String laneId) {
+        return key("chain:" + laneId);
+    }
+
     /** The hash tag of this shard's keys. */
     public String tag() {
         return shards == 1 ? topic : topic + "/" + shard;

@@ -6,8 +6,10 @@
 -- All keys share the shard's hash tag, so the script runs on Redis Cluster without cross-slot errors.
 --
 -- KEYS: 1 offsets, 2 cover, 3 progress, 4 streams, 5 gaps, 6 open, 7 totals, 8 dups, 9 pe, 10 expired, 11 meta,
---       12 leader epochs, 13 truncation journal, 14 gap index (every gap id, score 0: the API's stable order)
--- ARGV: generation, checkpoint id, then sections, each starting with its count:
+--       12 leader epochs, 13 truncation journal, 14 gap index (every gap id, score 0: the API's stable order),
+--       15 (optional) the chain key of the lane the checkpoint was sent on (io.seqaudit.state.CheckpointLane)
+-- ARGV: generation, checkpoint id, the id of the checkpoint this one follows on its lane or '', then sections,
+--       each starting with its count:
 --   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '',
 --               leader epoch or '')
 --   streams:    n, then n x (field, mode, expected blob or '', new blob or '' to delete). Mode 'g' (guarded):
@@ -24,9 +26,10 @@
 --   meta:       n, then n x field of the meta hash to delete (a handled truncation's marker)
 -- Returns {1} when applied; {0, {partition, current offset, ...}, {field, current blob, ...}} on a conflict;
 -- {2, what, current generation or ''} when the state is not the one the caller audits against (lost, or
--- replaced by a re-audit): nothing is written then.
+-- replaced by a re-audit): nothing is written then. {3} when the checkpoint it follows on its lane is not the last
+-- one the lane applied here: it was built on top of that one, so nothing is written either.
 
-local pos = 3
+local pos = 4
 local function take()
   local v = ARGV[pos]
   pos = pos + 1
@@ -56,6 +59,11 @@ local function hdel(key, fields) chunked('HDEL', key, fields) end
 local gen = redis.call('HGET', KEYS[11], 'gen')
 if gen ~= ARGV[1] then
   return { 2, 'meta', gen or '' }
+end
+
+-- A lane keeps a second checkpoint in flight, built on top of the first: it applies only after the first did.
+if KEYS[15] and ARGV[3] ~= '' and redis.call('GET', KEYS[15]) ~= ARGV[3] then
+  return { 3 }
 end
 
 -- 1. Partitions: compare offsets.
@@ -152,6 +160,8 @@ for i = 1, np do
   cps[#cps + 1] = 'cp:' .. x[1]
   cps[#cps + 1] = ARGV[2]
 end
+-- The chain lives only as long as a checkpoint can be in flight behind it (10 minutes is far beyond that).
+if KEYS[15] then redis.call('SET', KEYS[15], ARGV[2], 'PX', 600000) end
 if #offs > 0 then hset(KEYS[1], offs) end
 if #progs > 0 then hset(KEYS[3], progs) end
 if #eps > 0 then hset(KEYS[12], eps) end
