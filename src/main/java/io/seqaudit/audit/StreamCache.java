@@ -4,7 +4,7 @@ import io.seqaudit.sequence.StreamState;
 import io.seqaudit.state.FieldKey;
 import io.seqaudit.state.StreamCodec;
 import io.seqaudit.state.StreamRef;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
@@ -25,6 +25,11 @@ final class StreamCache {
     /** A cached stream: {@code blob} null means absent from Redis. Changed only by the cache. */
     static final class Entry {
         private final FieldKey field;
+        /** The field's bytes in three words and its length, compared in place by {@link StreamTable}. */
+        final long w0;
+        final long w1;
+        private final int w2;
+        private final int length;
         private byte[] blob;
         private StreamState state;
         private StreamRef ref;
@@ -36,6 +41,17 @@ final class StreamCache {
 
         private Entry(FieldKey field) {
             this.field = field;
+            byte[] f = field.bytes();
+            this.w0 = StreamTable.word0(f);
+            this.w1 = StreamTable.word1(f);
+            this.w2 = StreamTable.word2(f);
+            this.length = f.length;
+        }
+
+        /** Whether this entry is the one of field {@code f}, whose first word the caller has compared. */
+        boolean matches(long w1, int w2, byte[] f) {
+            return this.w1 == w1 && this.w2 == w2 && length == f.length
+                    && (length <= StreamTable.INLINE || Arrays.equals(field.bytes(), f));
         }
 
         FieldKey field() {
@@ -55,14 +71,14 @@ final class StreamCache {
         }
     }
 
-    private final HashMap<FieldKey, Entry> map;
+    private final StreamTable map;
     private final int capacity;
     private Entry eldest;
     private Entry newest;
 
     StreamCache(int capacity) {
         this.capacity = capacity;
-        this.map = new HashMap<>(Math.min(capacity, 1 << 16));
+        this.map = new StreamTable(Math.min(capacity, 1 << 16));
     }
 
     Entry get(FieldKey field) {
@@ -84,7 +100,7 @@ final class StreamCache {
         if (e == null) {
             e = new Entry(field);
             e.live = true;
-            map.put(field, e);
+            map.add(e);
         } else {
             unlink(e);
         }
