@@ -85,9 +85,14 @@ public final class Checkpoint {
 
     /**
      * A single-partition stream written by the owner of its partition, whose offset fences the write: not compared,
-     * only checked not to have been spread over partitions by another owner meanwhile.
+     * only checked not to have been spread over partitions by another owner meanwhile. {@code next} never spans
+     * partitions (a stream that does is written with {@link #stream}).
      */
     public Checkpoint ownedStream(byte[] field, byte[] next) {
+        if (next != null && next.length > 0 && (next[0] & StreamCodec.MULTI) != 0) {
+            // The script counts streams that span partitions from guarded writes only (it compares their blobs).
+            throw new IllegalArgumentException("a stream that spans partitions is written guarded, not owned");
+        }
         streams.add(new StreamWrite(field, false, null, next));
         return this;
     }
@@ -168,7 +173,7 @@ public final class Checkpoint {
 
     /** The script's ARGV, as byte strings. */
     List<byte[]> arguments() {
-        List<byte[]> a = new ArrayList<>(10 + partitions.size() * 6 + streams.size() * 4 + gaps.size() * 2);
+        List<byte[]> a = new ArrayList<>(10 + partitions.size() * 6 + streams.size() * 3 + gaps.size() * 2);
         a.add(text(generation));
         a.add(text(id));
         a.add(after == null ? EMPTY : text(after));
@@ -181,12 +186,24 @@ public final class Checkpoint {
             a.add(p.coverageStart() < 0 ? EMPTY : text(p.coverageStart()));
             a.add(p.leaderEpoch() < 0 ? EMPTY : text(p.leaderEpoch()));
         }
-        a.add(text(streams.size()));
+        int guarded = 0;
         for (StreamWrite s : streams) {
-            a.add(s.field());
-            a.add(s.guarded() ? GUARDED : OWNED);
-            a.add(s.expected() == null ? EMPTY : s.expected());
-            a.add(s.next() == null ? EMPTY : s.next());
+            guarded += s.guarded() ? 1 : 0;
+        }
+        a.add(text(guarded));
+        for (StreamWrite s : streams) {
+            if (s.guarded()) {
+                a.add(s.field());
+                a.add(s.expected() == null ? EMPTY : s.expected());
+                a.add(s.next() == null ? EMPTY : s.next());
+            }
+        }
+        a.add(text(streams.size() - guarded));
+        for (StreamWrite s : streams) {
+            if (!s.guarded()) {
+                a.add(s.field());
+                a.add(s.next() == null ? EMPTY : s.next());
+            }
         }
         a.add(text(gaps.size()));
         gaps.forEach((gapId, json) -> {
@@ -227,8 +244,6 @@ public final class Checkpoint {
     }
 
     private static final byte[] EMPTY = new byte[0];
-    private static final byte[] GUARDED = {'g'};
-    private static final byte[] OWNED = {'u'};
 
     private static byte[] text(Object o) {
         return String.valueOf(o).getBytes(StandardCharsets.UTF_8);

@@ -21,7 +21,8 @@ import java.util.List;
  */
 public final class StreamCodec {
 
-    private static final int MULTI = 1;
+    /** Flag of a stream that spans partitions (the checkpoint script reads it: bit 1 of the first byte). */
+    static final int MULTI = 1;
     private static final int IDENTITY = 2;
     private static final int RECENT = 4;
     private static final int REPLAYED = 8;

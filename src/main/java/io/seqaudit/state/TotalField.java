@@ -22,6 +22,11 @@ public sealed interface TotalField permits TotalField.Fixed, TotalField.Records,
     enum Fixed implements TotalField {
         /** Streams stored now (+1 when one is first written, -1 when one expires). */
         STREAMS("streams"),
+        /**
+         * Of {@link #STREAMS}, those that span partitions: kept by the checkpoint script itself, which reads the
+         * stored blobs of owned streams only while there are any (absent on a state from before it was kept).
+         */
+        SPREAD("streams:spread"),
         /** Streams expired for idleness, ever. */
         EXPIRED("expired"),
         /** Seqs missing now and within their grace window. */

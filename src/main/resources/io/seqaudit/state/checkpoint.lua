@@ -12,10 +12,13 @@
 --       each starting with its count:
 --   partitions: n, then n x (partition, expected offset or '', new offset, progress ms or '', cover or '',
 --               leader epoch or '')
---   streams:    n, then n x (field, mode, expected blob or '', new blob or '' to delete). Mode 'g' (guarded):
---               the stored blob must be the expected one. Mode 'u' (unguarded, a single-partition stream written
---               by the owner of its partition, whose offset already fences the write): the stored blob must not
---               be one that spans partitions (flag bit 1 of its first byte), which another owner may have changed.
+--   guarded:    n, then n x (field, expected blob or '', new blob or '' to delete): the stored blob must be the
+--               expected one.
+--   owned:      n, then n x (field, new blob or '' to delete): single-partition streams written by the owner of
+--               their partition, whose offset already fences the write. The stored blob must not be one that
+--               spans partitions (flag bit 1 of its first byte), which another owner may have changed; that is
+--               only read when the shard holds such streams at all (totals field 'streams:spread', kept here).
+--               An owned write never spreads a stream: the writer sends those guarded.
 --   gaps:       n, then n x (gap id, json or '' to delete)
 --   open:       n, then n x (field, home partition or '' to delete)
 --   totals:     n, then n x (name, delta); the names are io.seqaudit.state.TotalField's
@@ -78,13 +81,17 @@ for i = 1, np do
   if exp ~= '' then anyExpected = true end
 end
 -- 2. Streams.
-local ns = tonumber(take())
-local sfields, smode, sexpected, snew = {}, {}, {}, {}
-for i = 1, ns do
-  sfields[i] = take()
-  smode[i] = take()
-  sexpected[i] = take()
-  snew[i] = take()
+local ng = tonumber(take())
+local gfields, gexpected, gnew = {}, {}, {}
+for i = 1, ng do
+  gfields[i], gexpected[i], gnew[i] = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
+  pos = pos + 3
+end
+local no = tonumber(take())
+local ofields, onew = {}, {}
+for i = 1, no do
+  ofields[i], onew[i] = ARGV[pos], ARGV[pos + 1]
+  pos = pos + 2
 end
 
 -- Keys that must exist once the state holds what they describe: a missing one was evicted or deleted, and
@@ -96,8 +103,12 @@ if anyExpected then
   if redis.call('EXISTS', KEYS[3]) == 0 then return lost('progress') end
 end
 -- The totals' field names are owned by io.seqaudit.state.TotalField (STREAMS, MISSING_SUSPECTED, MISSING_LOST).
-local t = redis.call('HMGET', KEYS[7], 'streams', 'missing:suspected', 'missing:lost')
+local t = redis.call('HMGET', KEYS[7], 'streams', 'missing:suspected', 'missing:lost', 'streams:spread')
 local nstreams, nsusp, nlost = tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
+-- How many stored streams span partitions: counted from the first stream on. A state whose streams were written
+-- before it was counted has no count: there every owned stream is checked, as before.
+local counted = t[4] ~= false or nstreams == 0
+local nspread = tonumber(t[4] or '0')
 if nstreams > 0 then
   if redis.call('EXISTS', KEYS[4]) == 0 then return lost('streams') end
   if redis.call('EXISTS', KEYS[9]) == 0 then return lost('pe') end
@@ -121,19 +132,23 @@ if np > 0 then
     end
   end
 end
-if ns > 0 then
-  local cur = hmget(KEYS[4], sfields)
-  for i = 1, ns do
+if ng > 0 then
+  local cur = hmget(KEYS[4], gfields)
+  for i = 1, ng do
     local c = cur[i]
     if c == false or c == nil then c = '' end
-    local ok
-    if smode[i] == 'u' then
-      ok = c == '' or bit.band(string.byte(c, 1), 1) == 0
-    else
-      ok = c == sexpected[i]
+    if c ~= gexpected[i] then
+      sconf[#sconf + 1] = gfields[i]
+      sconf[#sconf + 1] = c
     end
-    if not ok then
-      sconf[#sconf + 1] = sfields[i]
+  end
+end
+if no > 0 and (not counted or nspread > 0) then
+  local cur = hmget(KEYS[4], ofields)
+  for i = 1, no do
+    local c = cur[i]
+    if c ~= false and c ~= nil and c ~= '' and bit.band(string.byte(c, 1), 1) == 1 then
+      sconf[#sconf + 1] = ofields[i]
       sconf[#sconf + 1] = c
     end
   end
@@ -168,14 +183,31 @@ if #eps > 0 then hset(KEYS[12], eps) end
 -- Which checkpoint last moved each partition: an auditor whose reply was lost reads it back.
 if #cps > 0 then hset(KEYS[11], cps) end
 
+local function spreads(blob)
+  if blob ~= '' and bit.band(string.byte(blob, 1), 1) == 1 then return 1 end
+  return 0
+end
 local puts, dels = {}, {}
-for i = 1, ns do
-  if snew[i] == '' then
-    dels[#dels + 1] = sfields[i]
+local spreadDelta = 0
+for i = 1, ng do
+  if gnew[i] == '' then
+    dels[#dels + 1] = gfields[i]
   else
-    puts[#puts + 1] = sfields[i]
-    puts[#puts + 1] = snew[i]
+    puts[#puts + 1] = gfields[i]
+    puts[#puts + 1] = gnew[i]
   end
+  spreadDelta = spreadDelta + spreads(gnew[i]) - spreads(gexpected[i])
+end
+for i = 1, no do
+  if onew[i] == '' then
+    dels[#dels + 1] = ofields[i]
+  else
+    puts[#puts + 1] = ofields[i]
+    puts[#puts + 1] = onew[i]
+  end
+end
+if counted and (t[4] == false or spreadDelta ~= 0) then
+  redis.call('HINCRBY', KEYS[7], 'streams:spread', spreadDelta)
 end
 if #puts > 0 then hset(KEYS[4], puts) end
 if #dels > 0 then hdel(KEYS[4], dels) end

@@ -209,7 +209,8 @@ class CheckpointScriptTest {
         assertThat(store.hashAll(keys.gaps()).values()).containsExactlyInAnyOrder("{\"fromSeq\":2}", "{\"fromSeq\":9}");
         assertThat(openStreams()).isEqualTo(fieldMap(f1, 0));
         assertThat(store.hashAll(keys.totals())).as("the stored field names, as earlier builds wrote them").isEqualTo(
-                Map.of("records:in_order", "7", "records:out_of_order", "2", "missing:suspected", "3", "streams", "2"));
+                Map.of("records:in_order", "7", "records:out_of_order", "2", "missing:suspected", "3", "streams", "2",
+                        "streams:spread", "0")); // counted by the script itself: neither stream spans partitions
         assertThat(store.listHead(keys.duplicates(), 100)).as("newest first, capped at 3")
                 .containsExactly("{\"dup\":5}", "{\"dup\":4}", "{\"dup\":3}");
         assertThat(reader.producerEpochs(TOPIC)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
@@ -251,7 +252,7 @@ class CheckpointScriptTest {
         assertThat(openStreams()).isEqualTo(fieldMap(f3, 2));
         assertThat(reader.totals(TOPIC)).isEqualTo(Map.of(TotalField.records(Outcome.IN_ORDER), 11L,
                 TotalField.records(Outcome.OUT_OF_ORDER), 2L, TotalField.records(Outcome.LATE), 3L,
-                TotalField.Fixed.MISSING_SUSPECTED, 0L, TotalField.Fixed.STREAMS, 2L));
+                TotalField.Fixed.MISSING_SUSPECTED, 0L, TotalField.Fixed.STREAMS, 2L, TotalField.Fixed.SPREAD, 0L));
         assertThat(store.listHead(keys.duplicates(), 100)).containsExactly("{\"dup\":6}", "{\"dup\":5}", "{\"dup\":4}");
         assertThat(reader.producerEpochs(TOPIC)).isEqualTo(Map.of(new FieldKey(pe), "3 billing"));
     }
@@ -384,6 +385,65 @@ class CheckpointScriptTest {
         assertThat(r.status()).isEqualTo(Checkpoint.Status.CONFLICT);
         assertThat(r.streamConflicts().get(new FieldKey(f1))).isEqualTo(multi);
         assertThat(snapshot()).isEqualTo(before);
+    }
+
+    /** The blob a stream of {@link #seed} has once a record of it arrived on another partition. */
+    private byte[] spreadOver(byte[] stored) {
+        StreamState s = StreamCodec.decode(TOPIC, stored).state();
+        detector.observe(s, Arrival.of(s.high() + 1, new Position(1, 99), 1_760_000_000_100L));
+        assertThat(s.multiPartition()).isTrue();
+        return StreamCodec.encode(s, new StreamRef(TOPIC, "k".getBytes(StandardCharsets.UTF_8), "p", 0), true);
+    }
+
+    private long spreadCount() {
+        return reader.totals(TOPIC).getOrDefault(TotalField.Fixed.SPREAD, -1L);
+    }
+
+    @Test
+    void theScriptCountsStreamsThatSpanPartitionsAndChecksOwnedStreamsOnlyWhileThereAreAny() {
+        byte[] b1 = blob(0, 1, 5);
+        byte[] b2 = blob(0);
+        seed(b1, b2);
+        assertThat(spreadCount()).isZero();
+        byte[] multi = spreadOver(b1);
+
+        assertThat(store.apply(new Checkpoint(keys, GEN, 3).stream(f1, b1, multi)).applied()).isTrue();
+        assertThat(spreadCount()).as("one stream spans partitions").isEqualTo(1);
+        // While one does, owned writes are checked: one to the spread stream is refused.
+        assertThat(store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 11, -1, -1, -1)
+                .ownedStream(f1, blob(0, 1, 2))).status()).isEqualTo(Checkpoint.Status.CONFLICT);
+
+        assertThat(store.apply(new Checkpoint(keys, GEN, 3).stream(f1, multi, null)
+                .add(TotalField.Fixed.STREAMS, -1)).applied()).isTrue();
+        assertThat(spreadCount()).as("the spread stream was deleted").isZero();
+        assertThat(store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 11, -1, -1, -1)
+                .ownedStream(f2, blob(0, 1))).applied()).isTrue();
+        assertThat(spreadCount()).isZero();
+    }
+
+    @Test
+    void onAStateWithoutTheCountEveryOwnedStreamIsStillChecked() {
+        byte[] b1 = blob(0, 1, 5);
+        seed(b1, blob(0));
+        byte[] multi = spreadOver(b1);
+        assertThat(store.apply(new Checkpoint(keys, GEN, 3).stream(f1, b1, multi)).applied()).isTrue();
+        // A state whose streams were written before the script counted them: no count at all.
+        REDIS.client().sendAndAwait(io.vertx.mutiny.redis.client.Request.cmd(io.vertx.mutiny.redis.client.Command.HDEL)
+                .arg(keys.totals()).arg(TotalField.Fixed.SPREAD.field()));
+
+        Checkpoint.Result r = store.apply(new Checkpoint(keys, GEN, 3).partition(0, 10L, 11, -1, -1, -1)
+                .ownedStream(f1, blob(0, 1, 2)));
+
+        assertThat(r.status()).isEqualTo(Checkpoint.Status.CONFLICT);
+        assertThat(r.streamConflicts().get(new FieldKey(f1))).isEqualTo(multi);
+        assertThat(spreadCount()).as("never counted from the middle").isEqualTo(-1);
+    }
+
+    @Test
+    void aStreamThatSpansPartitionsCannotBeWrittenAsOwned() {
+        byte[] multi = spreadOver(blob(0, 1, 5));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Checkpoint(keys, GEN, 3).ownedStream(f1, multi))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("guarded");
     }
 
     @Test
