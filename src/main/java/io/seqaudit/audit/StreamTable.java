@@ -62,6 +62,12 @@ final class StreamTable {
     }
 
     StreamCache.Entry get(FieldKey key) {
+        int i = find(key);
+        return i < 0 ? null : slots[i];
+    }
+
+    /** The slot holding the entry of this field, or -1. */
+    private int find(FieldKey key) {
         byte[] f = key.bytes();
         long w0 = word0(f);
         long w1 = word1(f);
@@ -69,10 +75,10 @@ final class StreamTable {
         for (int i = slot(w0, w1);; i = (i + 1) & mask) {
             StreamCache.Entry e = slots[i];
             if (e == null) {
-                return null;
+                return -1;
             }
             if (tags[i] == w0 && e.matches(w1, w2, f)) {
-                return e;
+                return i;
             }
         }
     }
@@ -97,21 +103,14 @@ final class StreamTable {
 
     /** Removes the entry of this field, if held; returns it. */
     StreamCache.Entry remove(FieldKey key) {
-        byte[] f = key.bytes();
-        long w0 = word0(f);
-        long w1 = word1(f);
-        int w2 = word2(f);
-        for (int i = slot(w0, w1);; i = (i + 1) & mask) {
-            StreamCache.Entry e = slots[i];
-            if (e == null) {
-                return null;
-            }
-            if (tags[i] == w0 && e.matches(w1, w2, f)) {
-                removeAt(i);
-                size--;
-                return e;
-            }
+        int i = find(key);
+        if (i < 0) {
+            return null;
         }
+        StreamCache.Entry e = slots[i];
+        removeAt(i);
+        size--;
+        return e;
     }
 
     /** Backward-shift deletion: later entries of the same run move up, so no probe stops early at a hole. */
