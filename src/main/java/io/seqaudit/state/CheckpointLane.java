@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,17 +55,22 @@ public final class CheckpointLane implements AutoCloseable {
     }
 
     private CompletableFuture<Response> send(RedisConnection c, Request req) {
-        return c.send(req).subscribeAsCompletionStage().whenComplete((r, e) -> {
-            if (e != null && !String.valueOf(e.getMessage()).contains("NOSCRIPT")) {
-                // A request that failed may leave the connection in any state: the next send takes a new one.
-                broken = true;
-            }
-        });
+        // Bounded here too: a connection that stopped answering (no reset seen) is replaced, not waited on forever.
+        return c.send(req).subscribeAsCompletionStage().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, e) -> {
+                    if (e != null && !String.valueOf(e.getMessage()).contains("NOSCRIPT")) {
+                        // A request that failed may leave the connection in any state: the next send takes a new one.
+                        broken = true;
+                    }
+                });
     }
 
     private RedisConnection connection() {
         if (connection != null && !broken) {
             return connection;
+        }
+        if (connection != null) {
+            LOG.info("The connection for checkpoints failed or closed; opening a new one");
         }
         close();
         try {

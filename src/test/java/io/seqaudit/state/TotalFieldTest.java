@@ -24,6 +24,7 @@ class TotalFieldTest {
     /** Every counter, with its field name as builds before {@link TotalField} wrote it. */
     private static final Map<TotalField, String> EARLIER_NAMES = Map.ofEntries(
             Map.entry(TotalField.Fixed.STREAMS, "streams"),
+            Map.entry(TotalField.Fixed.SPREAD, "streams:spread"),
             Map.entry(TotalField.Fixed.EXPIRED, "expired"),
             Map.entry(TotalField.Fixed.MISSING_SUSPECTED, "missing:suspected"),
             Map.entry(TotalField.Fixed.MISSING_LOST, "missing:lost"),
