@@ -43,11 +43,12 @@ end
 -- HSET's field/value pairs never split across two calls.
 local CHUNK = 2000
 local function chunked(cmd, key, items)
+  local n = #items
+  if n <= CHUNK then return redis.call(cmd, key, unpack(items)) end
   local out = {}
-  for i = 1, #items, CHUNK do
-    local part = {}
-    for j = i, math.min(i + CHUNK - 1, #items) do part[#part + 1] = items[j] end
-    local r = redis.call(cmd, key, unpack(part))
+  for i = 1, n, CHUNK do
+    -- unpack of a slice: the items are not copied into a table per chunk.
+    local r = redis.call(cmd, key, unpack(items, i, math.min(i + CHUNK - 1, n)))
     if type(r) == 'table' then
       for j = 1, #r do out[#out + 1] = r[j] end
     end
@@ -80,18 +81,50 @@ for i = 1, np do
   pexpected[i] = exp
   if exp ~= '' then anyExpected = true end
 end
--- 2. Streams.
+-- The totals' field names are owned by io.seqaudit.state.TotalField (STREAMS, MISSING_SUSPECTED, MISSING_LOST,
+-- SPREAD).
+local t = redis.call('HMGET', KEYS[7], 'streams', 'missing:suspected', 'missing:lost', 'streams:spread')
+local nstreams, nsusp, nlost = tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
+-- How many stored streams span partitions: counted from the first stream on. A state whose streams were written
+-- before it was counted has no count: there every owned stream is checked, as before.
+local counted = t[4] ~= false or nstreams == 0
+local nspread = tonumber(t[4] or '0')
+
+-- 2. Streams, straight into what will be written (written only once every check passed).
+local function spreads(blob)
+  if blob ~= '' and bit.band(string.byte(blob, 1), 1) == 1 then return 1 end
+  return 0
+end
+local puts, dels = {}, {}
+local spreadDelta = 0
 local ng = tonumber(take())
-local gfields, gexpected, gnew = {}, {}, {}
+local gfields, gexpected = {}, {}
 for i = 1, ng do
-  gfields[i], gexpected[i], gnew[i] = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
+  local f, exp, new = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
   pos = pos + 3
+  gfields[i], gexpected[i] = f, exp
+  if new == '' then
+    dels[#dels + 1] = f
+  else
+    puts[#puts + 1] = f
+    puts[#puts + 1] = new
+  end
+  spreadDelta = spreadDelta + spreads(new) - spreads(exp)
 end
 local no = tonumber(take())
-local ofields, onew = {}, {}
+-- Owned streams' stored blobs are read only while some stream of the shard spans partitions.
+local checkOwned = no > 0 and (not counted or nspread > 0)
+local ofields = {}
 for i = 1, no do
-  ofields[i], onew[i] = ARGV[pos], ARGV[pos + 1]
+  local f, new = ARGV[pos], ARGV[pos + 1]
   pos = pos + 2
+  if checkOwned then ofields[i] = f end
+  if new == '' then
+    dels[#dels + 1] = f
+  else
+    puts[#puts + 1] = f
+    puts[#puts + 1] = new
+  end
 end
 
 -- Keys that must exist once the state holds what they describe: a missing one was evicted or deleted, and
@@ -102,13 +135,6 @@ if anyExpected then
   if redis.call('EXISTS', KEYS[2]) == 0 then return lost('cover') end
   if redis.call('EXISTS', KEYS[3]) == 0 then return lost('progress') end
 end
--- The totals' field names are owned by io.seqaudit.state.TotalField (STREAMS, MISSING_SUSPECTED, MISSING_LOST).
-local t = redis.call('HMGET', KEYS[7], 'streams', 'missing:suspected', 'missing:lost', 'streams:spread')
-local nstreams, nsusp, nlost = tonumber(t[1] or '0'), tonumber(t[2] or '0'), tonumber(t[3] or '0')
--- How many stored streams span partitions: counted from the first stream on. A state whose streams were written
--- before it was counted has no count: there every owned stream is checked, as before.
-local counted = t[4] ~= false or nstreams == 0
-local nspread = tonumber(t[4] or '0')
 if nstreams > 0 then
   if redis.call('EXISTS', KEYS[4]) == 0 then return lost('streams') end
   if redis.call('EXISTS', KEYS[9]) == 0 then return lost('pe') end
@@ -143,7 +169,7 @@ if ng > 0 then
     end
   end
 end
-if no > 0 and (not counted or nspread > 0) then
+if checkOwned then
   local cur = hmget(KEYS[4], ofields)
   for i = 1, no do
     local c = cur[i]
@@ -183,31 +209,6 @@ if #eps > 0 then hset(KEYS[12], eps) end
 -- Which checkpoint last moved each partition: an auditor whose reply was lost reads it back.
 if #cps > 0 then hset(KEYS[11], cps) end
 
-local function spreads(blob)
-  if blob ~= '' and bit.band(string.byte(blob, 1), 1) == 1 then return 1 end
-  return 0
-end
--- The two loops below stay inline rather than share a helper: a Lua function call per stream, on the busiest path
--- of the script (thousands of streams per checkpoint).
-local puts, dels = {}, {}
-local spreadDelta = 0
-for i = 1, ng do
-  if gnew[i] == '' then
-    dels[#dels + 1] = gfields[i]
-  else
-    puts[#puts + 1] = gfields[i]
-    puts[#puts + 1] = gnew[i]
-  end
-  spreadDelta = spreadDelta + spreads(gnew[i]) - spreads(gexpected[i])
-end
-for i = 1, no do
-  if onew[i] == '' then
-    dels[#dels + 1] = ofields[i]
-  else
-    puts[#puts + 1] = ofields[i]
-    puts[#puts + 1] = onew[i]
-  end
-end
 if counted and (t[4] == false or spreadDelta ~= 0) then
   redis.call('HINCRBY', KEYS[7], 'streams:spread', spreadDelta)
 end
