@@ -14,7 +14,10 @@ import java.util.Arrays;
  * and a hit in a {@code HashMap} follows five objects one after the other (table, node, key, key bytes, value):
  * a fifth of the auditor thread went there (docs/benchmarks.md, eighth and ninth sessions). Here a hit reads a
  * slot of two parallel arrays (independent reads) and the entry. Fields are hashes already (stream fields are
- * 20 bytes of Murmur3): their first bytes place the slot.
+ * 20 bytes of Murmur3): their first bytes place the slot. Why not a library's open map (fastutil's
+ * {@code Object2ObjectOpenCustomHashMap} with a byte-array strategy, for one): it keeps only a reference per key
+ * and compares through it, one more dependent read per probe, and hashes the 20 bytes again on every lookup.
+ * That alternative was not measured here.
  */
 final class StreamTable {
 

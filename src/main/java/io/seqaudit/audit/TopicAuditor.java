@@ -234,7 +234,7 @@ final class TopicAuditor {
         for (int shard = 0; shard < batch.checkpoints().size(); shard++) {
             after.add(last == null ? null : last.pending().checkpoints().get(shard).id());
         }
-        PendingCheckpoints pending = lane.applyAll(store, batch.checkpoints(), after);
+        PendingCheckpoints pending = lane.applyAll(batch.checkpoints(), after);
         for (int shard = 0; shard < layout.shards(); shard++) {
             state.applyLocally(shard, batch.work());
         }

@@ -28,6 +28,7 @@ public final class CheckpointLane implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(CheckpointLane.class);
 
+    private final StateStore store;
     private final Redis redis;
     private final Duration timeout;
     /** Names this lane's chain key in each shard. */
@@ -35,7 +36,8 @@ public final class CheckpointLane implements AutoCloseable {
     private RedisConnection connection;
     private volatile boolean broken;
 
-    CheckpointLane(Redis redis, Duration timeout) {
+    CheckpointLane(StateStore store, Redis redis, Duration timeout) {
+        this.store = store;
         this.redis = redis;
         this.timeout = timeout;
     }
@@ -45,7 +47,7 @@ public final class CheckpointLane implements AutoCloseable {
      * this lane. {@code after} holds, per checkpoint, the id of the checkpoint sent before it to the same shard on
      * this lane and not answered yet (null if none): it then applies only after that one did.
      */
-    public PendingCheckpoints applyAll(StateStore store, List<Checkpoint> checkpoints, List<String> after) {
+    public PendingCheckpoints applyAll(List<Checkpoint> checkpoints, List<String> after) {
         RedisConnection c = connection();
         for (int i = 0; i < checkpoints.size(); i++) {
             Checkpoint cp = checkpoints.get(i);

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The audit state in Redis: runs the state scripts (checkpoint, identity, re-audit) and the plain commands the
@@ -77,7 +78,7 @@ public class StateStore {
 
     /** As {@link #applyAll(List)}, each request sent by {@code sender}. */
     PendingCheckpoints applyAll(List<Checkpoint> checkpoints,
-            java.util.function.Function<Request, CompletableFuture<Response>> sender) {
+            Function<Request, CompletableFuture<Response>> sender) {
         List<CompletableFuture<Response>> futures = new ArrayList<>(checkpoints.size());
         for (Checkpoint cp : checkpoints) {
             futures.add(eval(CHECKPOINT, cp.scriptKeys(), cp.arguments(), sender));
@@ -90,7 +91,7 @@ public class StateStore {
      * second checkpoint may be sent before the first is answered. Close it when the thread stops.
      */
     public CheckpointLane lane() {
-        return new CheckpointLane(redis, timeout);
+        return new CheckpointLane(this, redis, timeout);
     }
 
     static Checkpoint.Result result(Response r) {
@@ -342,7 +343,7 @@ public class StateStore {
     }
 
     private static CompletableFuture<Response> eval(LuaScript script, List<String> keys, List<byte[]> args,
-            java.util.function.Function<Request, CompletableFuture<Response>> sender) {
+            Function<Request, CompletableFuture<Response>> sender) {
         return sender.apply(script(Command.EVALSHA, script.sha(), keys, args))
                 .exceptionallyCompose(e -> String.valueOf(e.getMessage()).contains("NOSCRIPT")
                         ? sender.apply(script(Command.EVAL, script.text(), keys, args))

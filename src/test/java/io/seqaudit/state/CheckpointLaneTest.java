@@ -48,7 +48,7 @@ class CheckpointLaneTest {
     private PendingCheckpoints send(Checkpoint cp, String after) {
         List<String> afters = new ArrayList<>();
         afters.add(after);
-        return lane.applyAll(store, List.of(cp), afters);
+        return lane.applyAll(List.of(cp), afters);
     }
 
     private String stream(String field) {
